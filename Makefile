@@ -1,0 +1,60 @@
+# Two commands do everything on a fresh machine: `make book` and `make test`.
+# Each sets up .venv/ from requirements.txt first (once; again only when the pins change).
+
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export PYTHONHASHSEED := 0
+export MPLBACKEND := Agg
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: help setup book book-fresh test test-fast lint release check bench hub clean
+
+help:
+	@echo "make book    set up .venv if needed, execute every page, build _build/html"
+	@echo "make test    set up .venv if needed, run every check (book, library, grader, browser, hub)"
+	@echo "make bench   benchmarks -> bench/REPORT.md"
+	@echo "make hub     a local JupyterHub on 127.0.0.1 for trying the course"
+
+$(STAMP): requirements.txt pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+# Execution results are cached in _build/.jupyter_cache: a rebuild with nothing changed
+# executes nothing. -W turns every warning into an error; no page may allow errors.
+book: $(STAMP)
+	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going --builder html
+
+book-fresh: $(STAMP)
+	rm -rf _build
+	$(MAKE) book
+
+lint: $(STAMP)
+	$(BIN)/ruff check convnets autograder tests
+
+release: $(STAMP)
+	$(BIN)/autograder release
+
+check: $(STAMP)
+	$(BIN)/autograder check
+
+test: $(STAMP) lint book
+	$(BIN)/python -m pytest tests
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest tests -m "not slow and not browser and not hub"
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+hub: $(STAMP)
+	$(BIN)/python -m hub.local
+
+clean:
+	rm -rf _build .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,331 @@
+"""The grader's side of the sandbox: start it, talk to it, time it out, kill it.
+
+One :class:`Sandbox` is one kernel process (``kernel.py``) behind ``jail.py`` in its own
+PID, mount and network namespaces (``unshare``), as an unprivileged user. Without root,
+a user namespace is tried; without that, a plain process group with rlimits, recorded as
+``isolation: "reduced"``. Killing the sandbox kills ``unshare``, whose ``--kill-child``
+kills the namespace's pid 1, which takes every process of the namespace with it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import select
+import shutil
+import signal
+import site
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from autograder import protocol
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+COURSE_DIR = PACKAGE_DIR.parent
+BASE_UID = 61000
+MODES = ("namespaces", "user-namespace", "reduced")
+
+
+@dataclass
+class Limits:
+    """Per-submission limits (from the notebook's ``autograder`` metadata)."""
+
+    cell_timeout: float = 30
+    test_timeout: float = 60
+    notebook_timeout: float = 300
+    memory_mb: int = 4096
+    output_kb: int = 1024
+    disk_mb: int = 64
+    nproc: int = 256
+
+    @classmethod
+    def from_metadata(cls, meta: dict) -> Limits:
+        known = {k: meta[k] for k in cls.__dataclass_fields__ if k in meta}
+        return cls(**known)
+
+
+class SandboxFault(BaseException):
+    """The kernel timed out, ran out of memory, crashed or exited.
+
+    A ``BaseException`` so that a hidden test's ``except Exception`` cannot swallow it.
+    """
+
+    def __init__(self, status: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class SandboxSetupError(RuntimeError):
+    """The sandbox itself could not start: a grader problem, not the student's."""
+
+
+_SIGNAL_NAMES = {signal.SIGSEGV: "a segmentation fault", signal.SIGABRT: "an abort",
+                 signal.SIGBUS: "a bus error", signal.SIGFPE: "a floating-point exception",
+                 signal.SIGILL: "an illegal instruction", signal.SIGXCPU: "the CPU time limit"}
+
+_mode_cache: str | None = None
+
+
+def _unshare_argv(mode: str) -> list[str]:
+    base = ["setpriv", "--pdeathsig", "KILL", "--", "unshare", "--pid", "--fork", "--kill-child",
+            "--mount", "--net", "--mount-proc", "--propagation", "private"]
+    if mode == "user-namespace":
+        base.insert(base.index("--pid"), "--user")
+        base.insert(base.index("--pid"), "--map-root-user")
+    return base
+
+
+def isolation_mode() -> str:
+    """The strongest isolation that works here (probed once per process)."""
+    global _mode_cache
+    if _mode_cache is None:
+        forced = os.environ.get("AUTOGRADER_ISOLATION")
+        _mode_cache = forced if forced in MODES else "reduced"
+        if forced not in MODES and shutil.which("unshare") and shutil.which("setpriv"):
+            for mode in MODES[:2]:
+                if mode == "namespaces" and os.geteuid() != 0:
+                    continue
+                try:
+                    probe = subprocess.run([*_unshare_argv(mode), "true"], capture_output=True, timeout=20)
+                except (OSError, subprocess.TimeoutExpired):
+                    continue
+                if probe.returncode == 0:
+                    _mode_cache = mode
+                    break
+    return _mode_cache
+
+
+def _module_location(name: str) -> str | None:
+    """Where a top-level module lives, found without importing it."""
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return None
+    if spec is None:
+        return None
+    if spec.submodule_search_locations:
+        return list(spec.submodule_search_locations)[0]
+    return spec.origin if spec.origin and os.path.exists(spec.origin) else None
+
+
+def hidden_paths(extra: list[str]) -> list[str]:
+    """Everything a submission must not see: the course, outputs, submissions, homes, temp."""
+    course = COURSE_DIR
+    course_area = course.parent if course.parent != Path("/") else course
+    paths = ["/tmp", "/var/tmp", "/run/lock", "/dev/shm", "/home", "/root", "/srv", "/mnt", "/media",
+             "/opt", str(course_area), str(course), *extra]
+    return [p for p in paths if p]
+
+
+def kept_paths() -> list[str]:
+    """What the kernel needs: the Python environment and the course's own packages."""
+    paths = {sys.prefix, sys.base_prefix, str(PACKAGE_DIR), str(COURSE_DIR / "convnets")}
+    paths.update(site.getsitepackages())
+    real_exe = os.path.realpath(sys.executable)
+    paths.add(str(Path(real_exe).parent.parent))
+    return sorted(p for p in paths if os.path.isdir(p))
+
+
+@dataclass
+class Sandbox:
+    """One kernel in its jail, and the channel to it."""
+
+    assignment: str
+    limits: Limits
+    forbidden: list[str] = field(default_factory=list)
+    hide: list[str] = field(default_factory=list)
+    slot: int = 0
+    output: bytearray = field(default_factory=bytearray)
+    output_dropped: int = 0
+    proc: subprocess.Popen | None = None
+
+    def __post_init__(self) -> None:
+        self.mode = isolation_mode()
+        self._sock: socket.socket | None = None
+        self._status_r: int | None = None
+        self._drain: threading.Thread | None = None
+        self._scratch: str | None = None
+
+    # -- life cycle -------------------------------------------------------------------
+    def start(self, timeout: float = 60) -> None:
+        parent, child = socket.socketpair()
+        status_r, status_w = os.pipe()
+        forbidden = {}
+        for name in self.forbidden:
+            where = _module_location(name)
+            if where:
+                forbidden[name] = where
+        launcher = _module_location("ipykernel_launcher")
+        if self.mode == "reduced":
+            self._scratch = tempfile.mkdtemp(prefix="autograder-kernel-")
+        cfg = {
+            "mode": self.mode, "assignment": self.assignment, "uid": BASE_UID + self.slot,
+            "rpc_fd": child.fileno(), "status_fd": status_w,
+            "hide": hidden_paths(self.hide), "keep": kept_paths(), "forbidden": forbidden,
+            "kernel_file": str(PACKAGE_DIR / "kernel.py") if self.mode != "reduced" and launcher else "",
+            "launcher": launcher or "", "scratch": self._scratch,
+            "memory_mb": int(self.limits.memory_mb), "disk_mb": int(self.limits.disk_mb),
+            "nproc": int(self.limits.nproc),
+            "cpu_s": int(self.limits.notebook_timeout + 60),
+        }
+        argv = [sys.executable, "-m", "autograder.jail"]
+        if self.mode != "reduced":
+            argv = [*_unshare_argv(self.mode), *argv]
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"}
+        self.proc = subprocess.Popen(
+            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            pass_fds=(child.fileno(), status_w), env=env, cwd="/",
+            start_new_session=self.mode == "reduced",
+        )
+        child.close()
+        os.close(status_w)
+        self._sock, self._status_r = parent, status_r
+        self._drain = threading.Thread(target=self._drain_output, daemon=True)
+        self._drain.start()
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps(cfg).encode())
+        self.proc.stdin.close()
+        try:
+            reply = self._receive(time.monotonic() + timeout)
+        except SandboxFault as fault:
+            setup = self._read_status(0.5)
+            detail = setup.get("setup_error") if setup else None
+            self.kill()
+            raise SandboxSetupError(detail or f"the sandbox did not start ({fault.message}); "
+                                    f"output: {self.output_text()[-500:]}") from None
+        if reply.get("op") != "ready":
+            self.kill()
+            raise SandboxSetupError(f"unexpected first message from the sandbox: {reply!r:.200}")
+
+    def _drain_output(self) -> None:
+        assert self.proc is not None and self.proc.stdout is not None
+        cap = int(self.limits.output_kb * 1024)
+        fd = self.proc.stdout.fileno()
+        while True:
+            try:
+                chunk = os.read(fd, 1 << 16)
+            except OSError:
+                break
+            if not chunk:
+                break
+            room = cap - len(self.output)
+            if room > 0:
+                self.output.extend(chunk[:room])
+            self.output_dropped += max(0, len(chunk) - max(room, 0))
+
+    def output_text(self) -> str:
+        return bytes(self.output).decode("utf-8", "replace")
+
+    def kill(self) -> None:
+        """Kill the whole namespace (every process in it) and wait for it."""
+        if self.proc is None:
+            return
+        try:
+            if self.mode == "reduced":
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            else:
+                self.proc.kill()
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+        if self._drain is not None:
+            self._drain.join(timeout=5)
+        for closer in (self._sock.close if self._sock else None,):
+            if closer:
+                closer()
+        if self._status_r is not None:
+            try:
+                os.close(self._status_r)
+            except OSError:
+                pass
+            self._status_r = None
+        if self.proc.stdout:
+            self.proc.stdout.close()
+        if self._scratch:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+        self.proc = None
+
+    def close(self) -> None:
+        if self.proc is not None and self._sock is not None:
+            try:
+                protocol.send(self._sock, {"op": "bye"})
+            except OSError:
+                pass
+        self.kill()
+
+    @property
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    # -- requests ---------------------------------------------------------------------
+    def _read_status(self, wait: float) -> dict | None:
+        if self._status_r is None:
+            return None
+        ready, _, _ = select.select([self._status_r], [], [], wait)
+        if not ready:
+            return None
+        try:
+            line = os.read(self._status_r, 4096).decode(errors="replace").strip().splitlines()
+            return json.loads(line[0]) if line else None
+        except (OSError, ValueError):
+            return None
+
+    def _death(self) -> SandboxFault:
+        """Why the kernel is gone, as a student-facing status."""
+        status = self._read_status(5)
+        self.kill()
+        if status and "signal" in status:
+            sig = status["signal"]
+            if sig == signal.SIGKILL:
+                return SandboxFault("out_of_memory", "the kernel was killed (most likely it used too much memory)")
+            if sig == signal.SIGXCPU:
+                return SandboxFault("timeout", "the kernel used up its CPU time")
+            what = _SIGNAL_NAMES.get(sig, f"signal {sig}")
+            return SandboxFault("crashed", f"the kernel crashed with {what}")
+        if status and "exit" in status:
+            return SandboxFault("exited", f"the kernel exited (exit code {status['exit']}), e.g. through "
+                                          "os._exit() or a library that ends the process")
+        return SandboxFault("crashed", "the kernel stopped answering")
+
+    def _receive(self, deadline: float) -> dict:
+        assert self._sock is not None
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            self.kill()
+            raise SandboxFault("timeout", "time limit reached")
+        self._sock.settimeout(remaining)
+        try:
+            return protocol.recv(self._sock)
+        except (TimeoutError, socket.timeout):
+            self.kill()
+            raise SandboxFault("timeout", "time limit reached") from None
+        except protocol.ChannelClosed:
+            raise self._death() from None
+        except protocol.ProtocolError as exc:
+            self.kill()
+            raise SandboxFault("error", f"the kernel sent something that is not plain data ({exc})") from None
+        except OSError:
+            raise self._death() from None
+
+    def request(self, message: dict, timeout: float) -> dict:
+        """Send one request and wait for its reply at most ``timeout`` seconds."""
+        if not self.alive or self._sock is None:
+            raise SandboxFault("crashed", "the kernel is not running")
+        deadline = time.monotonic() + timeout
+        try:
+            self._sock.settimeout(max(timeout, 0.001))
+            protocol.send(self._sock, message)
+        except (OSError, TimeoutError):
+            raise self._death() from None
+        return self._receive(deadline)

@@ -1,0 +1,33 @@
+"""Where tensors live, and how runs are made repeatable."""
+
+from __future__ import annotations
+
+import os
+import random
+
+import numpy as np
+import torch
+
+
+def device() -> torch.device:
+    """The best available accelerator: CUDA when present, then Apple's MPS, else the CPU.
+
+    ``CONVNETS_DEVICE`` (e.g. ``cpu``) overrides the choice, so a GPU machine can still
+    reproduce the CPU numbers of the published book.
+    """
+    forced = os.environ.get("CONVNETS_DEVICE")
+    if forced:
+        return torch.device(forced)
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def seed_everything(seed: int = 0) -> None:
+    """Seed Python, NumPy and torch (all devices) so a page prints the same numbers each build."""
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)

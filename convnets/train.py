@@ -1,0 +1,92 @@
+"""One small, honest training loop for the book's pages (not for the exercises, which ask
+students to write their own), with a tqdm progress bar and a history to plot."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from convnets.data import Split
+from convnets.device import device as best_device
+
+
+@torch.no_grad()
+def accuracy(model: nn.Module, split: Split, batch_size: int = 256) -> float:
+    """Fraction of ``split`` classified correctly (model put in eval mode, then restored)."""
+    was_training = model.training
+    model.eval()
+    dev = next(model.parameters()).device
+    correct = 0
+    for start in range(0, len(split), batch_size):
+        x = split.x[start:start + batch_size].to(dev)
+        y = split.y[start:start + batch_size].to(dev)
+        correct += int((model(x).argmax(dim=1) == y).sum())
+    model.train(was_training)
+    return correct / max(1, len(split))
+
+
+def _train_mode_except_frozen_batchnorm(model: nn.Module) -> None:
+    """``model.train()``, but BatchNorm layers whose parameters are all frozen stay in eval
+    mode: in train mode they would keep updating their running statistics, so a "frozen"
+    backbone would still change."""
+    model.train()
+    for module in model.modules():
+        if isinstance(module, nn.modules.batchnorm._BatchNorm):
+            params = list(module.parameters())
+            if params and not any(p.requires_grad for p in params):
+                module.eval()
+
+
+def fit(
+    model: nn.Module,
+    train: Split,
+    test: Split | None = None,
+    epochs: int = 10,
+    lr: float = 1e-3,
+    batch_size: int = 64,
+    weight_decay: float = 0.0,
+    augment: Callable[[torch.Tensor], torch.Tensor] | None = None,
+    seed: int = 0,
+    progress: bool = True,
+    device: torch.device | None = None,
+) -> dict[str, list[float]]:
+    """Train ``model`` with Adam and cross-entropy; return per-epoch loss and accuracies.
+
+    Only parameters with ``requires_grad`` are optimised, and BatchNorm layers with frozen
+    parameters stay in eval mode (their running statistics do not move), so a frozen
+    backbone stays frozen. ``augment`` is applied to each training batch (on the model's device).
+    """
+    dev = device or best_device()
+    model.to(dev)
+    generator = torch.Generator().manual_seed(seed)
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
+    loss_fn = nn.CrossEntropyLoss()
+    history: dict[str, list[float]] = {"train loss": [], "train acc": []}
+    if test is not None:
+        history["test acc"] = []
+    bar = tqdm(range(epochs), desc="training", disable=not progress, leave=False)
+    for _ in bar:
+        _train_mode_except_frozen_batchnorm(model)
+        order = torch.randperm(len(train), generator=generator)
+        total = 0.0
+        for start in range(0, len(train), batch_size):
+            index = order[start:start + batch_size]
+            x, y = train.x[index].to(dev), train.y[index].to(dev)
+            if augment is not None:
+                x = augment(x)
+            optimizer.zero_grad()
+            loss = loss_fn(model(x), y)
+            loss.backward()
+            optimizer.step()
+            total += float(loss) * len(index)
+        history["train loss"].append(total / len(train))
+        history["train acc"].append(accuracy(model, train))
+        if test is not None:
+            history["test acc"].append(accuracy(model, test))
+        bar.set_postfix({k: f"{v[-1]:.3f}" for k, v in history.items()})
+    model.eval()
+    return history

@@ -1,0 +1,1 @@
+"""The course's JupyterHub: configuration, local launcher (`make hub`) and publishing."""

@@ -1,0 +1,141 @@
+"""Names, paths and system-user helpers shared by the hub's config, launcher and tests.
+
+The hub itself runs as root from the repository's .venv. Everything a student's server
+runs or reads lives under PREFIX (world-readable), because the repository's .venv links
+to an interpreter under /root that other users cannot execute.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+COURSE_ID = "convnets"
+REPO = Path(__file__).resolve().parents[1]
+HUB_DIR = REPO / "hub"
+PREFIX = Path(os.environ.get("CONVNETS_HUB_PREFIX", "/opt/convnets-hub"))
+VENV = PREFIX / "venv"
+SINGLEUSER = VENV / "bin" / "jupyterhub-singleuser"
+PROXY = PREFIX / "proxy" / "node_modules" / ".bin" / "configurable-http-proxy"
+# Extra Jupyter config dir for students: formgrader, course list and "create assignment"
+# are switched off there (the instructor's server keeps them).
+STUDENT_CONFIG = PREFIX / "config" / "student"
+EXCHANGE = Path("/srv/nbgrader/exchange")
+INSTRUCTORS = ("instructor",)
+STUDENTS = ("student1", "student2")
+# Written into the GECOS field of every user this project creates: only those are removed.
+USER_MARK = "convnets-hub"
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def user_exists(name: str) -> bool:
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        return False
+    return True
+
+
+def created_by_us(name: str) -> bool:
+    try:
+        return pwd.getpwnam(name).pw_gecos == USER_MARK
+    except KeyError:
+        return False
+
+
+def create_user(name: str) -> bool:
+    """Create a real system user with a private home (mode 700); False if it existed."""
+    if user_exists(name):
+        if not created_by_us(name):
+            raise RuntimeError(f"user {name!r} exists and was not created by the course hub")
+        return False
+    subprocess.run(
+        ["useradd", "--create-home", "--user-group", "--shell", "/bin/bash",
+         "--comment", USER_MARK, name],
+        check=True,
+    )
+    os.chmod(pwd.getpwnam(name).pw_dir, 0o700)
+    return True
+
+
+def user_pids(name: str) -> list[int]:
+    """Ids of the processes running as this user (none when it does not exist)."""
+    if not user_exists(name):
+        return []
+    uid = pwd.getpwnam(name).pw_uid
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if entry.stat().st_uid == uid and (entry / "cmdline").read_bytes():
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return pids
+
+
+def stop_user_processes(name: str, grace: float = 5.0) -> list[int]:
+    """SIGTERM, then SIGKILL, what is left of this user's processes; returns what was found."""
+    found = user_pids(name)
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for pid in user_pids(name):
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
+        deadline = time.monotonic() + grace
+        while user_pids(name) and time.monotonic() < deadline:
+            time.sleep(0.1)
+    return found
+
+
+def remove_user(name: str) -> None:
+    """Stop the user's processes and delete a user (and home) that this project created."""
+    if not created_by_us(name):
+        return
+    stop_user_processes(name)
+    subprocess.run(["userdel", "--remove", name], check=True, stderr=subprocess.DEVNULL)
+
+
+def hub_environment(**extra: str) -> dict[str, str]:
+    """Environment for the hub process: only what it needs, nothing from the caller's venv."""
+    env = {
+        "PATH": f"{VENV / 'bin'}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        "LANG": os.environ.get("LANG", "C.UTF-8"),
+        "HOME": os.environ.get("HOME", "/root"),
+        "PYTHONPATH": str(REPO),
+    }
+    env.update(extra)
+    return env
+
+
+def prepare_instructor(name: str, solutions: Path | None = None) -> Path:
+    """The instructor's nbgrader course directory ~/convnets, sources copied from solutions/.
+
+    Only each assignment's top-level files are copied (never `mutants/`): nbgrader's
+    generate_assignment releases every file of source/<assignment>/ to students.
+    """
+    user = pwd.getpwnam(name)
+    home = Path(user.pw_dir)
+    course = home / COURSE_ID
+    solutions = Path(solutions or REPO / "solutions")
+    for folder in sorted(p for p in solutions.iterdir() if p.is_dir()):
+        source = course / "source" / folder.name
+        source.mkdir(parents=True, exist_ok=True)
+        for item in folder.iterdir():
+            if item.is_file():
+                (source / item.name).write_bytes(item.read_bytes())
+    config = home / ".jupyter" / "nbgrader_config.py"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(
+        "# The instructor's course directory (formgrader and nbgrader commands use it).\n"
+        "c = get_config()  # noqa: F821\n"
+        f"c.CourseDirectory.root = {str(course)!r}\n"
+    )
+    subprocess.run(["chown", "-R", f"{user.pw_uid}:{user.pw_gid}", str(course), str(config.parent)],
+                   check=True)
+    return course

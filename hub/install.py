@@ -1,0 +1,152 @@
+"""Install what the local hub needs outside the repository (idempotent, run as root).
+
+    .venv/bin/python -m hub.install [--browser]
+
+* /opt/convnets-hub/venv: the single-user servers' environment, made from Debian's
+  /usr/bin/python3.11 (world-executable) with hub/singleuser-requirements.txt;
+* /opt/convnets-hub/proxy: configurable-http-proxy from the npm registry (hub/package-lock.json);
+* the course's nbgrader config inside that venv, and the students' extra Jupyter config;
+* the nbgrader exchange /srv/nbgrader/exchange (everyone may write, sticky like /tmp);
+* with --browser: Debian's chromium, for the browser test.
+
+Each part is redone only when its input file changed (a hash stamp), so a second run takes
+about a second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from hub.course import CHROMIUM, EXCHANGE, HUB_DIR, PREFIX, PROXY, STUDENT_CONFIG, VENV
+
+BASE_PYTHON = Path("/usr/bin/python3.11")
+REQUIREMENTS = HUB_DIR / "singleuser-requirements.txt"
+STUDENT_SERVER_CONFIG = {
+    "ServerApp": {
+        "jpserver_extensions": {
+            "nbgrader.server_extensions.formgrader": False,
+            "nbgrader.server_extensions.course_list": False,
+        }
+    }
+}
+STUDENT_LAB_CONFIG = {
+    "disabledExtensions": {
+        "@jupyter/nbgrader:formgrader": True,
+        "@jupyter/nbgrader:course-list": True,
+        "@jupyter/nbgrader:create-assignment": True,
+    }
+}
+
+
+def digest(*paths: Path) -> str:
+    h = hashlib.sha256()
+    for path in paths:
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def up_to_date(stamp: Path, value: str) -> bool:
+    return stamp.exists() and stamp.read_text() == value
+
+
+def log(message: str) -> None:
+    print(f"hub.install: {message}", flush=True)
+
+
+def install_venv() -> None:
+    stamp = VENV / ".convnets-hub-stamp"
+    value = digest(REQUIREMENTS) + digest(BASE_PYTHON)
+    if up_to_date(stamp, value):
+        return
+    log(f"creating {VENV} from {BASE_PYTHON} (a few minutes, once)")
+    subprocess.run([str(BASE_PYTHON), "-m", "venv", "--clear", str(VENV)], check=True)
+    pip = [str(VENV / "bin" / "python"), "-m", "pip", "install", "--quiet",
+           "--disable-pip-version-check", "--no-cache-dir"]
+    subprocess.run([*pip, "-r", str(REQUIREMENTS)], check=True)
+    stamp.write_text(value)
+
+
+def install_proxy() -> None:
+    proxy_dir = PROXY.parents[2]
+    stamp = proxy_dir / ".convnets-hub-stamp"
+    lock = HUB_DIR / "package-lock.json"
+    value = digest(HUB_DIR / "package.json", lock)
+    if up_to_date(stamp, value) and PROXY.exists():
+        return
+    log(f"installing configurable-http-proxy into {proxy_dir}")
+    proxy_dir.mkdir(parents=True, exist_ok=True)
+    for name in ("package.json", "package-lock.json"):
+        shutil.copy(HUB_DIR / name, proxy_dir / name)
+    subprocess.run(["npm", "ci", "--omit=dev", "--no-audit", "--no-fund", "--loglevel=error"],
+                   cwd=proxy_dir, check=True)
+    stamp.write_text(value)
+
+
+def install_config() -> None:
+    """Course-wide nbgrader config in the venv; the students' extra config dir."""
+    etc = VENV / "etc" / "jupyter"
+    etc.mkdir(parents=True, exist_ok=True)
+    shutil.copy(HUB_DIR / "nbgrader_config.py", etc / "nbgrader_config.py")
+    (STUDENT_CONFIG / "labconfig").mkdir(parents=True, exist_ok=True)
+    (STUDENT_CONFIG / "jupyter_server_config.json").write_text(
+        json.dumps(STUDENT_SERVER_CONFIG, indent=2) + "\n")
+    (STUDENT_CONFIG / "labconfig" / "page_config.json").write_text(
+        json.dumps(STUDENT_LAB_CONFIG, indent=2) + "\n")
+
+
+def make_exchange(root: Path = EXCHANGE) -> None:
+    """nbgrader's exchange: a directory every user may write to (sticky, as nbgrader's docs say)."""
+    root.mkdir(parents=True, exist_ok=True)
+    os.chmod(root, 0o1777)
+    for parent in root.parents:
+        if parent == Path("/"):
+            break
+        os.chmod(parent, os.stat(parent).st_mode | 0o055)
+
+
+def world_readable(root: Path) -> None:
+    """Everything under PREFIX readable (and directories enterable) by every user."""
+    for path in (root, *root.parents[:-1]):
+        os.chmod(path, os.stat(path).st_mode | 0o055)
+    subprocess.run(["chmod", "-R", "a+rX", str(root)], check=True)
+
+
+def install_chromium() -> None:
+    if CHROMIUM.exists():
+        return
+    log("installing Debian's chromium (browser test)")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=True, env=env)
+
+
+def install(browser: bool = False) -> None:
+    if os.geteuid() != 0:
+        sys.exit("hub.install: run as root (it creates /opt/convnets-hub and system users)")
+    if not BASE_PYTHON.exists():
+        sys.exit(f"hub.install: {BASE_PYTHON} is missing (apt-get install python3.11-venv)")
+    PREFIX.mkdir(parents=True, exist_ok=True)
+    install_venv()
+    install_proxy()
+    install_config()
+    world_readable(PREFIX)
+    make_exchange()
+    if browser:
+        install_chromium()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--browser", action="store_true", help="also install Debian's chromium")
+    install(parser.parse_args().browser)
+
+
+if __name__ == "__main__":
+    main()

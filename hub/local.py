@@ -1,0 +1,209 @@
+"""`make hub`: the course's JupyterHub on 127.0.0.1, for trying it out on one machine.
+
+    sudo .venv/bin/python -m hub.local [--port 8000] [--keep-users]
+
+It installs what the hub needs (hub/install.py), creates the system users `instructor`,
+`student1` and `student2` (random passwords, printed), gives the instructor a course
+directory with the assignments' sources, starts JupyterHub and waits. Ctrl-C stops the
+hub, every user's server and kernel, and removes the users it created (and their homes)
+unless --keep-users. Tests use `LocalHub` the same way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from hub.auth import write_password_file
+from hub.course import (
+    EXCHANGE,
+    HUB_DIR,
+    INSTRUCTORS,
+    STUDENTS,
+    create_user,
+    hub_environment,
+    prepare_instructor,
+    remove_user,
+    stop_user_processes,
+    user_pids,
+)
+from hub.install import install, make_exchange
+
+
+class LocalHub:
+    """A JupyterHub run as a child process group, with the users it needs."""
+
+    def __init__(self, port: int = 8000, instructors=INSTRUCTORS, students=STUDENTS,
+                 exchange: Path = EXCHANGE, keep_users: bool = False,
+                 solutions: Path | None = None):
+        self.port = port
+        self.instructors = list(instructors)
+        self.students = list(students)
+        self.exchange = Path(exchange)
+        self.keep_users = keep_users
+        self.solutions = solutions
+        self.url = f"http://127.0.0.1:{port}"
+        self.passwords: dict[str, str] = {}
+        self.created: list[str] = []
+        self.process: subprocess.Popen | None = None
+        self.state = Path(tempfile.mkdtemp(prefix="convnets-hub-state-"))
+        self.log_path = self.state / "jupyterhub.log"
+
+    @property
+    def users(self) -> list[str]:
+        return self.instructors + self.students
+
+    def start(self, timeout: float = 120) -> LocalHub:
+        make_exchange(self.exchange)
+        for name in self.users:
+            if create_user(name):
+                self.created.append(name)
+            elif user_pids(name):
+                raise RuntimeError(f"user {name} has running processes: is another hub running?")
+        self.passwords = {name: secrets.token_urlsafe(12) for name in self.users}
+        write_password_file(self.state / "passwords.json", self.passwords)
+        for name in self.instructors:
+            self.course_dir = prepare_instructor(name, self.solutions)
+        env = hub_environment(
+            CONVNETS_HUB_STATE=str(self.state),
+            CONVNETS_HUB_PORT=str(self.port),
+            CONVNETS_HUB_INSTRUCTORS=",".join(self.instructors),
+            CONVNETS_HUB_STUDENTS=",".join(self.students),
+            NBGRADER_EXCHANGE=str(self.exchange),
+        )
+        log = open(self.log_path, "ab")  # noqa: SIM115 (closed in stop)
+        self._log = log
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "jupyterhub", "-f", str(HUB_DIR / "jupyterhub_config.py")],
+            cwd=self.state, env=env, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self._wait_ready(timeout)
+        return self
+
+    def _wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"JupyterHub exited; log:\n{self.log_tail()}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/hub/api/", timeout=2) as reply:
+                    if reply.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.3)
+        raise TimeoutError(f"JupyterHub not ready after {timeout} s; log:\n{self.log_tail()}")
+
+    def log_tail(self, chars: int = 4000) -> str:
+        return self.log_path.read_text(errors="replace")[-chars:] if self.log_path.exists() else ""
+
+    def stop(self) -> list[int]:
+        """Stop the hub (it stops the servers and the proxy), then anything left; returns
+        the ids of user processes that were still there after the hub exited."""
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        if self.process:
+            try:  # the proxy and anything else the hub started in its session
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self._stop_proxy()
+        leftovers = []
+        for name in self.users:
+            leftovers += stop_user_processes(name)
+        if not self.keep_users:
+            for name in self.created:
+                remove_user(name)
+        if getattr(self, "_log", None):
+            self._log.close()
+        return leftovers
+
+    def _stop_proxy(self) -> None:
+        pid_file = self.state / "proxy.pid"
+        if pid_file.exists():
+            try:
+                os.kill(int(pid_file.read_text().strip()), signal.SIGTERM)
+            except (ValueError, ProcessLookupError):
+                pass
+
+    def cleanup_state(self) -> None:
+        shutil.rmtree(self.state, ignore_errors=True)
+
+    def __enter__(self) -> LocalHub:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+        self.cleanup_state()
+
+
+def banner(hub: LocalHub) -> str:
+    lines = [
+        "",
+        f"JupyterHub for the course is running: {hub.url}",
+        "Log in with one of these (passwords are new each run):",
+    ]
+    for name in hub.users:
+        role = "instructor (Formgrader, release/collect)" if name in hub.instructors else "student"
+        lines.append(f"  {name:<12} {hub.passwords[name]:<20} {role}")
+    lines += [
+        f"Hub log: {hub.log_path}",
+        "Press Ctrl-C to stop: it stops every server"
+        + ("." if hub.keep_users else " and removes these users and their home directories."),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Run the course's JupyterHub on 127.0.0.1.")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--keep-users", action="store_true",
+                        help="keep the users and their work when the hub stops")
+    args = parser.parse_args()
+    if os.geteuid() != 0:
+        sys.exit("make hub needs root: it creates system users and runs their servers as them")
+    install()
+    hub = LocalHub(port=args.port, keep_users=args.keep_users)
+    stopping = False
+
+    def on_signal(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGHUP, on_signal)
+    try:
+        hub.start()
+        print(banner(hub), flush=True)
+        while hub.process.poll() is None:
+            time.sleep(0.5)
+        print(f"JupyterHub exited by itself; log:\n{hub.log_tail()}", flush=True)
+    except KeyboardInterrupt:
+        stopping = True
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        print("\nStopping JupyterHub ...", flush=True)
+        hub.stop()
+        hub.cleanup_state()
+        left = [name for name in hub.users if user_pids(name)]
+        print("Stopped; nothing left running." if not left else f"Still running: {left}",
+              flush=True)
+    sys.exit(0 if stopping else 1)
+
+
+if __name__ == "__main__":
+    main()

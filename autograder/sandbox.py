@@ -307,7 +307,7 @@ class Sandbox:
         self._sock.settimeout(remaining)
         try:
             return protocol.recv(self._sock)
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:
             self.kill()
             raise SandboxFault("timeout", "time limit reached") from None
         except protocol.ChannelClosed:

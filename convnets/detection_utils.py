@@ -120,7 +120,7 @@ class Matches:
 def match_detections(detections: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]],
                      truths: Sequence[tuple[np.ndarray, np.ndarray]], label: int,
                      iou_threshold: float = 0.5) -> Matches:
-    """Greedy matching for one class, as PASCAL VOC does it.
+    """Greedy matching for one class (as the COCO evaluation does it).
 
     ``detections[i]`` = (boxes, scores, labels) and ``truths[i]`` = (boxes, labels) for
     image ``i``. Going through all detections of ``label`` from the highest score down,
@@ -171,16 +171,16 @@ def draw_grid(ax: plt.Axes, image_size: int, grid: int, color: str = "gray") -> 
 
 
 def draw_detections(ax: plt.Axes, boxes: np.ndarray, labels: np.ndarray,
-                    class_names: Sequence[str], scores: np.ndarray | None = None,
-                    linestyle: str = "-") -> None:
-    """Boxes coloured by class, each tagged with its class name (and score, if given)."""
+                    class_names: Sequence[str] | None = None,
+                    scores: np.ndarray | None = None, linestyle: str = "-") -> None:
+    """Boxes coloured by class, tagged with the class name (and score) when given."""
     for index, (box, label) in enumerate(zip(np.asarray(boxes).reshape(-1, 4), labels,
                                              strict=True)):
-        text = class_names[int(label)]
-        if scores is not None:
+        text = class_names[int(label)] if class_names is not None else None
+        if text is not None and scores is not None:
             text += f" {float(scores[index]):.2f}"
-        draw_boxes(ax, box[None], [text], color=COLORS[int(label) % len(COLORS)],
-                   linestyle=linestyle)
+        draw_boxes(ax, box[None], None if text is None else [text],
+                   color=COLORS[int(label) % len(COLORS)], linestyle=linestyle)
 
 
 def overlay_masks(image: np.ndarray, masks: np.ndarray, alpha: float = 0.6) -> np.ndarray:

@@ -82,7 +82,7 @@ def fit(
             loss = loss_fn(model(x), y)
             loss.backward()
             optimizer.step()
-            total += float(loss) * len(index)
+            total += loss.detach().item() * len(index)
         history["train loss"].append(total / len(train))
         history["train acc"].append(accuracy(model, train))
         if test is not None:

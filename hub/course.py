@@ -113,6 +113,13 @@ def hub_environment(**extra: str) -> dict[str, str]:
     return env
 
 
+def protect(folder: Path) -> None:
+    """Take away other users' access to `folder` (the hidden solutions on this machine):
+    students are real users here, and a checkout is often world-readable."""
+    if folder.exists():
+        os.chmod(folder, os.stat(folder).st_mode & ~0o007)
+
+
 def prepare_instructor(name: str, solutions: Path | None = None) -> Path:
     """The instructor's nbgrader course directory ~/convnets, sources copied from solutions/.
 

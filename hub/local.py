@@ -28,10 +28,12 @@ from hub.course import (
     EXCHANGE,
     HUB_DIR,
     INSTRUCTORS,
+    REPO,
     STUDENTS,
     create_user,
     hub_environment,
     prepare_instructor,
+    protect,
     remove_user,
     stop_user_processes,
     user_pids,
@@ -65,10 +67,11 @@ class LocalHub:
     def start(self, timeout: float = 120) -> LocalHub:
         make_exchange(self.exchange)
         for name in self.users:
-            if create_user(name):
-                self.created.append(name)
-            elif user_pids(name):
+            if user_pids(name):
                 raise RuntimeError(f"user {name} has running processes: is another hub running?")
+            create_user(name)  # or reuse one that a stopped run of ours left (--keep-users)
+            self.created.append(name)
+        protect(Path(self.solutions or REPO / "solutions"))
         self.passwords = {name: secrets.token_urlsafe(12) for name in self.users}
         write_password_file(self.state / "passwords.json", self.passwords)
         for name in self.instructors:

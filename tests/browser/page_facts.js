@@ -57,7 +57,8 @@ async () => {
 
   const cells = Array.from(document.querySelectorAll("div.cell")).map((cell) => {
     const output = cell.querySelector(".cell_output");
-    const outputs = output ? Array.from(output.querySelectorAll(":scope > .output, :scope > div, :scope > figure, :scope > img")) : [];
+    // Widget views are <script> tags: with no widget JavaScript (offline) they show nothing.
+    const outputs = output ? Array.from(output.children).filter((el) => !el.matches("script, style")) : [];
     return {
       classes: cell.className,
       outputCount: outputs.length,

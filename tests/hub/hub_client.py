@@ -39,9 +39,12 @@ class HubUser:
         self.http.get(f"{self.hub_url}/hub/spawn", timeout=60)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            reply = self.http.get(f"{self.server}/api/me", timeout=30)
-            if reply.status_code == 200 and reply.json()["identity"]["username"] == self.name:
-                return
+            # The page (not the API) runs the OAuth handshake that sets the server's cookie.
+            page = self.http.get(f"{self.server}/lab", timeout=60)
+            if page.status_code == 200 and urlparse(page.url).path == f"/user/{self.name}/lab":
+                reply = self.http.get(f"{self.server}/api/me", timeout=30)
+                if reply.status_code == 200 and reply.json()["identity"]["name"] == self.name:
+                    return
             time.sleep(1)
         raise TimeoutError(f"{self.name}'s server did not start in {timeout} s")
 

@@ -1,0 +1,557 @@
+"""Grading: one submission (``grade_submission``) and a whole batch (``grade_all``).
+
+A batch writes ``students/<id>.json`` atomically as each submission finishes, so an
+interrupted run resumes where it stopped (a submission whose sha256 and source
+fingerprint match its stored result is not graded again), then rebuilds ``grades.csv``,
+``results.json`` and ``feedback/`` from those files.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import hashlib
+import io
+import json
+import multiprocessing
+import os
+import random
+import re
+import signal
+import sys
+import time
+import traceback
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from autograder import harness
+from autograder.notebook import (
+    Assignment,
+    BadNotebook,
+    Plan,
+    load_assignment,
+    plan_cells,
+    read_submission,
+)
+from autograder.sandbox import (
+    COURSE_DIR,
+    Limits,
+    Sandbox,
+    SandboxFault,
+    SandboxSetupError,
+    isolation_mode,
+)
+from autograder.static import scan
+
+GRADER_VERSION = "1"
+MAX_RESTARTS = 12
+
+
+def source_notebook(assignment: str, course: Path = COURSE_DIR) -> Path:
+    return course / "solutions" / assignment / f"{assignment}.ipynb"
+
+
+def file_digest(path: Path) -> str:
+    """What a stored result is keyed on (a missing file has its own fixed value)."""
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "no-file"
+
+
+def _seed_grader() -> None:
+    random.seed(0)
+    import numpy as np
+
+    np.random.seed(0)
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.manual_seed(0)
+
+
+@dataclass
+class CellOutcome:
+    label: str
+    status: str  # ok, error, timeout, out_of_memory, crashed, exited, skipped
+    message: str = ""
+    seconds: float = 0.0
+
+
+@dataclass
+class Runner:
+    """The submission's kernel: runs its cells, answers calls, restarts after faults."""
+
+    assignment: Assignment
+    plan: Plan
+    limits: Limits
+    slot: int
+    hide: list[str]
+    started: float = field(default_factory=time.monotonic)
+    outcomes: list[CellOutcome] = field(default_factory=list)
+    sandbox: Sandbox | None = None
+    restarts: int = 0
+    deadline: float = 0.0
+    current_budget: float = 0.0
+    fault: SandboxFault | None = None
+    output: str = ""
+    output_dropped: int = 0
+
+    def remaining(self) -> float:
+        return self.limits.notebook_timeout - (time.monotonic() - self.started)
+
+    def _new_sandbox(self) -> Sandbox:
+        self._collect_output()
+        box = Sandbox(self.assignment.name, self.limits, self.assignment.forbidden, self.hide, self.slot)
+        box.start()
+        return box
+
+    def _collect_output(self) -> None:
+        if self.sandbox is not None:
+            self.output += self.sandbox.output_text()
+            self.output_dropped += self.sandbox.output_dropped
+            self.sandbox.kill()
+            self.sandbox = None
+
+    def _run_cell(self, index: int, first_time: bool) -> None:
+        cell = self.plan.cells[index]
+        budget = min(self.limits.cell_timeout, max(self.remaining(), 0.0))
+        start = time.monotonic()
+        try:
+            assert self.sandbox is not None
+            reply = self.sandbox.request({"op": "cell", "source": cell.source, "label": cell.label}, budget)
+            status = "ok" if reply.get("ok") else "error"
+            message = "" if reply.get("ok") else str(reply.get("traceback") or reply.get("message", ""))
+            if reply.get("type") in ("MemoryError",):
+                status = "out_of_memory"
+        except SandboxFault as fault:
+            status, message = fault.status, fault.message
+            if status == "timeout":
+                message = f"the cell did not finish within {budget:.0f} s"
+        if first_time or status not in ("ok", "error"):
+            outcome = CellOutcome(cell.label, status, message[:4000], time.monotonic() - start)
+            if first_time:
+                self.outcomes.append(outcome)
+            else:
+                self.outcomes[index] = outcome
+
+    def run_cells(self) -> None:
+        self.sandbox = self._new_sandbox()
+        for index in range(len(self.plan.cells)):
+            if self.remaining() <= 0:
+                self.outcomes.append(CellOutcome(self.plan.cells[index].label, "skipped",
+                                                 "the notebook's time limit ran out"))
+                continue
+            if not self.alive():
+                self.restart()
+            self._run_cell(index, first_time=True)
+
+    def alive(self) -> bool:
+        return self.sandbox is not None and self.sandbox.alive
+
+    def restart(self) -> None:
+        """A fresh kernel that replays every cell that neither hung nor killed the kernel."""
+        while True:
+            self.restarts += 1
+            if self.restarts > MAX_RESTARTS:
+                raise SandboxFault("crashed", "the kernel kept dying; grading of this notebook stopped")
+            self._collect_output()
+            self.sandbox = self._new_sandbox()
+            for index, outcome in enumerate(self.outcomes):
+                if outcome.status in ("ok", "error"):
+                    self._run_cell(index, first_time=False)
+                    if not self.alive():
+                        break
+            if self.alive():
+                return
+
+    # -- used by hidden tests ---------------------------------------------------------
+    def _request(self, what: str, message: dict) -> Any:
+        if self.fault is not None:
+            raise self.fault
+        if not self.alive():
+            self.restart()
+        timeout = self.deadline - time.monotonic()
+        try:
+            assert self.sandbox is not None
+            reply = self.sandbox.request(message, max(timeout, 0.0))
+        except SandboxFault as fault:
+            if fault.status == "timeout":
+                fault = SandboxFault("timeout", f"{what} did not finish within the test's time limit "
+                                                f"({self.current_budget:.0f} s): an infinite loop, or far too slow")
+            self.fault = fault
+            raise fault from None
+        if reply.get("ok"):
+            return reply.get("value")
+        kind = reply.get("kind")
+        if kind == "missing":
+            raise harness.MissingFunction(what)
+        if kind == "not_data":
+            raise harness.TestFailure(
+                f"{what} returned a {reply.get('message')}, which the grader does not accept: return plain "
+                "data (a NumPy array of numbers, a number, a list ...), not a custom object or a tensor")
+        fault = harness.fault_from_reply(what, reply)
+        if fault is not None:
+            self.fault = fault  # type: ignore[assignment]
+            raise fault
+        raise harness.remote_error(what, reply)
+
+    def call(self, name: str, args: list, kwargs: dict) -> Any:
+        return self._request(name, {"op": "call", "name": name, "args": args, "kwargs": kwargs})
+
+    def in_submission(self, code: str, **data: Any) -> Any:
+        return self._request("your code", {"op": "exec", "code": code, "data": data})
+
+    def defined(self, names: list[str]) -> set[str]:
+        if not names:
+            return set()
+        if not self.alive():
+            self.restart()
+        assert self.sandbox is not None
+        reply = self.sandbox.request({"op": "names", "names": names}, 10)
+        return set(reply.get("value") or [])
+
+    def close(self) -> None:
+        if self.sandbox is not None:
+            self.sandbox.close()
+        self._collect_output()
+
+
+def _build_solution(assignment: Assignment) -> dict:
+    ns: dict[str, Any] = {"__name__": "__solution__"}
+    for cell in assignment.cells:
+        if cell.kind in ("locked", "solution"):
+            exec(compile(cell.source, f"<solution {cell.grade_id}>", "exec"), ns)  # noqa: S102 - trusted source
+    return ns
+
+
+_solutions: dict[Path, harness.LazySolution] = {}
+_setups: dict[Path, dict] = {}
+
+
+def _setup_names(assignment: Assignment) -> dict:
+    """Names the source's locked cells define (data, constants), computed here once per process."""
+    if assignment.path not in _setups:
+        ns: dict[str, Any] = {"__name__": "__setup__"}
+        for cell in assignment.cells:
+            if cell.kind == "locked":
+                exec(compile(cell.source, f"<setup {cell.grade_id}>", "exec"), ns)  # noqa: S102 - trusted source
+        _setups[assignment.path] = {k: v for k, v in ns.items() if not k.startswith("__")}
+    return _setups[assignment.path]
+
+
+def _fresh(names: dict) -> dict:
+    """Copies, so that one hidden part cannot change what the next one (or student) sees."""
+    import copy
+    import types as _types
+
+    out = {}
+    for key, value in names.items():
+        if isinstance(value, (_types.ModuleType, type, _types.FunctionType, _types.BuiltinFunctionType)):
+            out[key] = value
+            continue
+        try:
+            out[key] = copy.deepcopy(value)
+        except Exception:  # noqa: BLE001 - not copyable: share it
+            out[key] = value
+    return out
+
+
+def _solution_for(assignment: Assignment) -> harness.LazySolution:
+    if assignment.path not in _solutions:
+        _solutions[assignment.path] = harness.LazySolution(lambda: _build_solution(assignment))
+    return _solutions[assignment.path]
+
+
+def _leaf(exc: BaseException) -> BaseException:
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    return exc
+
+
+def _classify(exc: BaseException, runner: Runner) -> tuple[str, str, str]:
+    """(status, student-facing message, instructor-only detail) for a hidden part's exception."""
+    exc = _leaf(exc)
+    if runner.fault is not None:
+        return runner.fault.status, runner.fault.message, ""
+    if isinstance(exc, SandboxFault):
+        return exc.status, exc.message, ""
+    if isinstance(exc, harness.MissingFunction):
+        return "missing", f"{exc.name} is not defined: its solution cell is missing or raised an error", ""
+    if isinstance(exc, harness.RemoteError):
+        tb = exc.student_traceback
+        return "error", f"{exc}\n{tb}".strip() if tb else str(exc), ""
+    if isinstance(exc, harness.TestFailure):
+        return "failed", str(exc), ""
+    if type(exc).__name__ == "Flaky" or "Flaky" in type(exc).__name__:
+        return "failed", "your function gives different results for the same input", ""
+    detail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))[-4000:]
+    if isinstance(exc, AssertionError):
+        return "failed", str(exc) or "a hidden check of this task failed", detail
+    return ("error", f"the hidden test could not check your result ({type(exc).__name__}: {str(exc)[:300]}); "
+                     "does your function return what the task asks for?", detail)
+
+
+def _cell_problem(runner: Runner, function_cell: str) -> str:
+    for outcome in runner.outcomes:
+        if outcome.label == function_cell and outcome.status != "ok":
+            return f" (its cell {outcome.status}: {outcome.message.splitlines()[-1] if outcome.message else ''})"
+    return ""
+
+
+def grade_submission(source: Path, submission: Path, student_id: str, slot: int = 0,
+                     hide: list[str] | None = None, overrides: dict | None = None) -> dict:
+    """Grade one file; never raises for anything the submission does."""
+    t0 = time.monotonic()
+    assignment = load_assignment(source)
+    if overrides:
+        assignment = dataclasses.replace(assignment, limits=dataclasses.replace(assignment.limits, **overrides))
+    data = submission.read_bytes() if submission.is_file() else b""
+    result: dict[str, Any] = {
+        "student_id": student_id, "assignment": assignment.name, "file": str(submission),
+        "sha256": file_digest(submission), "source": assignment.fingerprint(),
+        "grader_version": GRADER_VERSION, "score": 0.0, "max_score": assignment.max_score,
+        "status": "graded", "message": "", "tests": [], "cells": [], "isolation": isolation_mode(),
+        "limits": dataclasses.asdict(assignment.limits),
+    }
+    tests = result["tests"]
+
+    def all_tests(status: str, message: str) -> None:
+        tests[:] = [{"grade_id": g.grade_id, "points": 0.0, "max_points": g.points, "status": status,
+                     "message": message, "seconds": 0.0} for g in assignment.graded]
+
+    try:
+        if not submission.is_file():
+            raise BadNotebook("invalid_notebook", f"no notebook found at {submission.name}")
+        nb = read_submission(data)
+        plan = plan_cells(assignment, nb)
+    except BadNotebook as bad:
+        result.update(status=bad.status, message=bad.message)
+        all_tests("not_run", bad.message)
+        result["seconds"] = round(time.monotonic() - t0, 3)
+        return result
+    result["student_code"] = plan.student_code
+    tainted = scan([(c.label, c.source) for c in plan.cells if c.origin == "submission"], assignment.forbidden)
+    runner = Runner(assignment, plan, assignment.limits, slot, hide or [])
+    try:
+        runner.run_cells()
+        solution = _solution_for(assignment)
+        for graded in assignment.graded:
+            start = time.monotonic()
+            status, message, detail = "passed", "", ""
+            bad = [(n, tainted[n]) for n in graded.needs if n in tainted]
+            missing_cells = [n for n in graded.needs if assignment.functions.get(n) in plan.missing_solutions]
+            if bad:
+                status = "forbidden"
+                message = "; ".join(f"{n} {why}" for n, why in bad) + \
+                    f": not allowed in this assignment (forbidden: {', '.join(assignment.forbidden)})"
+            elif missing_cells:
+                status = "missing"
+                message = f"{', '.join(missing_cells)}: the solution cell that defines it is missing from the notebook"
+            elif runner.remaining() <= 0:
+                status, message = "timeout", f"the notebook's total time limit ({assignment.limits.notebook_timeout:.0f} s) ran out"
+            else:
+                try:
+                    undefined = [n for n in graded.needs if n not in runner.defined(graded.needs)]
+                except SandboxFault as fault:
+                    undefined, status, message = [], fault.status, fault.message
+                if undefined:
+                    status = "missing"
+                    message = "; ".join(f"{n} is not defined{_cell_problem(runner, assignment.functions.get(n, ''))}"
+                                        for n in undefined)
+                elif status == "passed":
+                    budget = min(assignment.limits.test_timeout, runner.remaining())
+                    runner.deadline, runner.current_budget, runner.fault = time.monotonic() + budget, budget, None
+                    ns = harness.namespace(runner, list(assignment.functions), solution,
+                                           _fresh(_setup_names(assignment)))
+                    _seed_grader()
+                    try:
+                        exec(compile(graded.hidden, f"<hidden test {graded.grade_id}>", "exec"), ns)  # noqa: S102
+                        if runner.fault is not None:
+                            status, message = runner.fault.status, runner.fault.message
+                    except BaseException as exc:  # noqa: BLE001 - every failure becomes a status
+                        if isinstance(exc, KeyboardInterrupt) and runner.fault is None and not isinstance(exc, harness.RemoteError):
+                            raise
+                        status, message, detail = _classify(exc, runner)
+                    runner.fault = None
+            entry = {"grade_id": graded.grade_id, "points": graded.points if status == "passed" else 0.0,
+                     "max_points": graded.points, "status": status, "message": message[:6000],
+                     "seconds": round(time.monotonic() - start, 3)}
+            if detail:
+                entry["detail"] = detail
+            tests.append(entry)
+    except SandboxSetupError as exc:
+        result.update(status="grader_error", message=f"the sandbox could not start: {exc}")
+        all_tests("not_run", "grader error")
+    except SandboxFault as fault:  # the kernel kept dying
+        done = {t["grade_id"] for t in tests}
+        for graded in assignment.graded:
+            if graded.grade_id not in done:
+                tests.append({"grade_id": graded.grade_id, "points": 0.0, "max_points": graded.points,
+                              "status": fault.status, "message": fault.message, "seconds": 0.0})
+    finally:
+        runner.close()
+    result["cells"] = [{"label": o.label, "status": o.status, "message": o.message, "seconds": round(o.seconds, 3)}
+                       for o in runner.outcomes]
+    result["score"] = round(sum(t["points"] for t in tests), 6)
+    result["restarts"] = max(runner.restarts, 0)
+    result["output_excerpt"] = runner.output[-2000:]
+    result["output_bytes"] = len(runner.output) + runner.output_dropped
+    result["seconds"] = round(time.monotonic() - t0, 3)
+    if result["status"] == "graded":
+        failed = [t for t in tests if t["status"] != "passed"]
+        result["message"] = "all tests passed" if not failed else \
+            f"{len(failed)} of {len(tests)} tests did not pass: " + ", ".join(f"{t['grade_id']} ({t['status']})" for t in failed)
+    return result
+
+
+# -- batches ----------------------------------------------------------------------------
+
+def safe_id(text: str) -> str:
+    cleaned = re.sub(r"[^A-Za-z0-9._@+-]", "_", text).strip(".") or "student"
+    return cleaned[:100]
+
+
+def find_submissions(assignment: str, submitted: Path) -> list[tuple[str, Path]]:
+    """nbgrader's ``<dir>/<student>/<assignment>/<assignment>.ipynb`` layout, or files."""
+    if submitted.is_file():
+        return [(safe_id(submitted.stem), submitted)]
+    found: list[tuple[str, Path]] = []
+    for entry in sorted(submitted.iterdir()):
+        if entry.is_file() and entry.suffix == ".ipynb":
+            found.append((safe_id(entry.stem), entry))
+        elif entry.is_dir():
+            folder = entry / assignment
+            preferred = folder / f"{assignment}.ipynb"
+            others = sorted(folder.glob("*.ipynb")) if folder.is_dir() else []
+            found.append((safe_id(entry.name), preferred if preferred.exists() or not others else others[0]))
+    return found
+
+
+_slot = 0
+
+
+def _init_worker(slots) -> None:
+    global _slot
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _slot = slots.get()
+    os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+def _grade_task(source: str, path: str, student_id: str, hide: list[str], overrides: dict) -> dict:
+    try:
+        return grade_submission(Path(source), Path(path), student_id, slot=_slot, hide=hide, overrides=overrides)
+    except Exception as exc:  # noqa: BLE001 - one student's grader error must not stop the batch
+        return {"student_id": student_id, "status": "grader_error", "file": path,
+                "message": f"{type(exc).__name__}: {exc}", "detail": traceback.format_exc()[-4000:],
+                "score": 0.0, "tests": [], "sha256": ""}
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def write_reports(out: Path, assignment: Assignment, students: list[str]) -> None:
+    """Rebuild the aggregate files from ``students/*.json`` (the only source of truth)."""
+    from autograder.feedback import feedback_html
+
+    results = []
+    for sid in students:
+        path = out / "students" / f"{sid}.json"
+        if path.exists():
+            results.append(json.loads(path.read_text()))
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["student_id", "assignment", "score", "max_score", "status", "message"])
+    for r in results:
+        writer.writerow([r["student_id"], assignment.name, f"{r.get('score', 0):g}",
+                         f"{assignment.max_score:g}", r["status"], r.get("message", "").replace("\n", " ")[:300]])
+    _atomic_write(out / "grades.csv", buf.getvalue())
+    doc = {"assignment": assignment.name, "grader_version": GRADER_VERSION, "isolation": isolation_mode(),
+           "max_score": assignment.max_score, "students": results}
+    _atomic_write(out / "results.json", json.dumps(doc, indent=1, sort_keys=True))
+    (out / "feedback").mkdir(exist_ok=True)
+    for r in results:
+        _atomic_write(out / "feedback" / f"{r['student_id']}.html", feedback_html(r, assignment))
+
+
+def grade_all(assignment_name: str, submitted: Path, out: Path, jobs: int = 1, force: bool = False,
+              course: Path = COURSE_DIR, log=print, overrides: dict | None = None) -> int:
+    source = source_notebook(assignment_name, course)
+    if not source.exists():
+        log(f"autograder: no source notebook {source}", file=sys.stderr)
+        return 2
+    assignment = load_assignment(source)
+    submissions = find_submissions(assignment_name, submitted)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "students").mkdir(exist_ok=True)
+    ids = [sid for sid, _ in submissions]
+    seen: set[str] = set()
+    for i, sid in enumerate(ids):  # duplicate ids (a.ipynb next to a/) get a suffix
+        if sid in seen:
+            ids[i] = f"{sid}-{i}"
+        seen.add(ids[i])
+    limits = dataclasses.asdict(dataclasses.replace(assignment.limits, **(overrides or {})))
+    todo = []
+    for sid, (_, path) in zip(ids, submissions, strict=True):
+        stored = out / "students" / f"{sid}.json"
+        if not force and stored.exists():
+            try:
+                old = json.loads(stored.read_text())
+                if (old.get("sha256") == file_digest(path) and old.get("source") == assignment.fingerprint()
+                        and old.get("limits") == limits
+                        and old.get("grader_version") == GRADER_VERSION and old.get("status") != "grader_error"):
+                    continue
+            except (OSError, ValueError):
+                pass
+        todo.append((sid, path))
+    hide = [str(out.resolve()), str(submitted.resolve() if submitted.is_dir() else submitted.resolve().parent),
+            str(source.parent.resolve())]
+    log(f"autograder: {len(submissions)} submissions, {len(submissions) - len(todo)} already graded, "
+        f"grading {len(todo)} with {jobs} job(s), isolation: {isolation_mode()}")
+    interrupted = False
+
+    def on_term(signum, frame):  # noqa: ARG001
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, on_term)
+    ctx = multiprocessing.get_context("fork")
+    slots = ctx.Queue()
+    for slot in range(max(jobs, 1)):
+        slots.put(slot)
+    pool = ProcessPoolExecutor(max_workers=max(jobs, 1), mp_context=ctx, initializer=_init_worker, initargs=(slots,))
+    try:
+        pending: dict[Future, str] = {}
+        queue = list(todo)
+        while queue or pending:
+            while queue and len(pending) < max(jobs, 1) * 2:
+                sid, path = queue.pop(0)
+                pending[pool.submit(_grade_task, str(source), str(path), sid, hide, overrides or {})] = sid
+            done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+            for fut in done:
+                sid = pending.pop(fut)
+                result = fut.result()
+                result["student_id"] = sid
+                _atomic_write(out / "students" / f"{sid}.json", json.dumps(result, indent=1, sort_keys=True))
+                log(f"  {sid}: {result.get('score', 0):g}/{assignment.max_score:g} {result['status']} "
+                    f"({result.get('seconds', 0):.1f} s)")
+    except KeyboardInterrupt:
+        interrupted = True
+        log("autograder: interrupted; finished results are kept, run the same command again to continue",
+            file=sys.stderr)
+        for proc in list(getattr(pool, "_processes", {}).values()):
+            try:
+                proc.kill()
+            except Exception:  # noqa: BLE001
+                pass
+        pool.shutdown(wait=False, cancel_futures=True)
+    else:
+        pool.shutdown(wait=True)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    write_reports(out, assignment, ids)
+    if interrupted:
+        return 130
+    log(f"autograder: wrote {out / 'grades.csv'}, {out / 'results.json'} and {out / 'feedback'}/")
+    return 0

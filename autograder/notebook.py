@@ -1,0 +1,252 @@
+"""Reading nbgrader source notebooks and planning what of a submission runs.
+
+The source (``solutions/<a>/<a>.ipynb``) is trusted; a submission is not. From the source
+come the locked cells, the graded cells' hidden parts and the limits; from the submission
+only its solution cells and the cells the student added.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from autograder.sandbox import Limits
+
+HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS[ \t]*\n(.*?)^[ \t]*### END HIDDEN TESTS[ \t]*$",
+                    re.MULTILINE | re.DOTALL)
+DEFAULT_FORBIDDEN: list[str] = []
+
+
+class BadNotebook(Exception):
+    """A submission that cannot be graded at all; ``status`` says why."""
+
+    def __init__(self, status: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def _meta(cell) -> dict:
+    return dict(cell.get("metadata", {}).get("nbgrader", {}) or {})
+
+
+def _source(cell) -> str:
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else str(src)
+
+
+def hidden_part(source: str) -> str:
+    """The hidden tests of a graded cell (every ``BEGIN/END HIDDEN TESTS`` block)."""
+    return "\n".join(block for block in HIDDEN.findall(source))
+
+
+def visible_part(source: str) -> str:
+    return HIDDEN.sub("", source)
+
+
+def defined_functions(source: str) -> list[str]:
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    return [n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+
+
+def referenced_names(source: str) -> set[str]:
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+
+
+@dataclass
+class SourceCell:
+    kind: str  # "solution", "locked", "graded" or "free"
+    grade_id: str | None
+    source: str
+
+
+@dataclass
+class GradedCell:
+    grade_id: str
+    points: float
+    hidden: str
+    needs: list[str]
+
+
+@dataclass
+class Assignment:
+    """A source notebook, parsed once."""
+
+    name: str
+    path: Path
+    cells: list[SourceCell]
+    graded: list[GradedCell]
+    functions: dict[str, str]  # function name -> grade_id of the solution cell defining it
+    limits: Limits
+    forbidden: list[str]
+    config: dict = field(default_factory=dict)
+
+    @property
+    def max_score(self) -> float:
+        return sum(g.points for g in self.graded)
+
+    @property
+    def solution_ids(self) -> set[str]:
+        return {c.grade_id for c in self.cells if c.kind == "solution" and c.grade_id}
+
+    def fingerprint(self) -> str:
+        return hashlib.sha256(self.path.read_bytes()).hexdigest()[:16]
+
+
+def cell_kind(cell) -> str:
+    meta = _meta(cell)
+    if meta.get("solution"):
+        return "solution"
+    if meta.get("grade"):
+        return "graded"
+    if meta.get("locked"):
+        return "locked"
+    return "free"
+
+
+@lru_cache(maxsize=8)
+def load_assignment(path: Path) -> Assignment:
+    nb = json.loads(path.read_text())
+    config = dict(nb.get("metadata", {}).get("autograder", {}))
+    name = config.get("assignment") or path.stem
+    cells: list[SourceCell] = []
+    graded: list[GradedCell] = []
+    functions: dict[str, str] = {}
+    for cell in nb["cells"]:
+        if cell.get("cell_type") != "code":
+            continue
+        kind, meta, source = cell_kind(cell), _meta(cell), _source(cell)
+        cells.append(SourceCell(kind, meta.get("grade_id"), source))
+        if kind == "solution":
+            for fn in defined_functions(source):
+                functions[fn] = meta.get("grade_id", "")
+    for cell in cells:
+        if cell.kind == "graded":
+            raw = next(c for c in nb["cells"] if _meta(c).get("grade_id") == cell.grade_id)
+            hidden = hidden_part(_source(raw))
+            points = float(_meta(raw).get("points", 0))
+            needs = sorted(referenced_names(hidden) & set(functions))
+            graded.append(GradedCell(cell.grade_id or "?", points, hidden, needs))
+    return Assignment(name=name, path=path, cells=cells, graded=graded, functions=functions,
+                      limits=Limits.from_metadata(config), forbidden=list(config.get("forbidden_modules", DEFAULT_FORBIDDEN)),
+                      config=config)
+
+
+def read_submission(data: bytes) -> dict:
+    """Parse a submitted file, or raise :class:`BadNotebook` saying what is wrong with it.
+
+    Plain ``json`` on purpose: nbformat's schema validation costs seconds per process and
+    a submission only needs its code cells' sources and nbgrader ids.
+    """
+    if not data.strip():
+        raise BadNotebook("invalid_notebook", "the file is empty")
+    try:
+        nb = json.loads(data.decode("utf-8", errors="replace"))
+    except (ValueError, RecursionError) as exc:
+        raise BadNotebook("invalid_notebook", f"the file is not valid JSON ({str(exc)[:120]}); "
+                                              "was it saved while the notebook was open?") from None
+    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
+        raise BadNotebook("invalid_notebook", "the file is JSON but not a Jupyter notebook (no list of cells)")
+    if not isinstance(nb.get("metadata", {}), dict):
+        nb["metadata"] = {}
+    cells = []
+    for cell in nb["cells"]:
+        if not isinstance(cell, dict):
+            raise BadNotebook("invalid_notebook", "the notebook has a cell that is not a JSON object")
+        src = cell.get("source", "")
+        if isinstance(src, list) and all(isinstance(s, str) for s in src):
+            src = "".join(src)
+        if not isinstance(src, str):
+            raise BadNotebook("invalid_notebook", "the notebook has a cell whose source is not text")
+        meta = cell.get("metadata") if isinstance(cell.get("metadata"), dict) else {}
+        if not isinstance(meta.get("nbgrader", {}), dict):
+            meta = {**meta, "nbgrader": {}}
+        cells.append({"cell_type": cell.get("cell_type"), "source": src, "metadata": meta})
+    nb["cells"] = cells
+    return nb
+
+
+@dataclass
+class PlannedCell:
+    label: str
+    source: str
+    grade_id: str | None
+    origin: str  # "submission" or "source"
+
+
+@dataclass
+class Plan:
+    cells: list[PlannedCell]
+    missing_solutions: list[str]
+    student_code: list[tuple[str, str]]  # (label, source) of the cells the student wrote
+
+
+def plan_cells(assignment: Assignment, nb) -> Plan:
+    """Which cells run, in which order: the source's skeleton with the student's answers.
+
+    Locked cells come from the source, graded test cells are left out (their hidden parts
+    run in the grader), solution cells and cells the student added come from the submission.
+    """
+    code_cells = [c for c in nb["cells"] if c.get("cell_type") == "code"]
+    by_id: dict[str, str] = {}
+    added: dict[str | None, list[tuple[str, str]]] = {}
+    anchor: str | None = None
+    source_ids = {c.grade_id for c in assignment.cells if c.grade_id}
+    meta = nb.get("metadata", {}).get("autograder")
+    other_assignment = meta.get("assignment") if isinstance(meta, dict) else None
+    if other_assignment and other_assignment != assignment.name:
+        raise BadNotebook("wrong_assignment", f"this notebook belongs to the assignment {other_assignment!r}, "
+                                              f"not {assignment.name!r}")
+    submitted_ids = {_meta(c).get("grade_id") for c in code_cells if _meta(c).get("grade_id")}
+    if submitted_ids and not (submitted_ids & source_ids):
+        raise BadNotebook("wrong_assignment", f"none of this notebook's cells belong to {assignment.name!r}; "
+                                              "was another assignment's notebook submitted?")
+    for position, cell in enumerate(nb["cells"], start=1):
+        if cell.get("cell_type") != "code":
+            continue
+        gid = _meta(cell).get("grade_id")
+        if gid in source_ids:
+            if gid in assignment.solution_ids and gid not in by_id:
+                by_id[gid] = _source(cell)
+            anchor = gid
+        else:
+            added.setdefault(anchor, []).append((f"[{position}]", _source(cell)))
+    cells: list[PlannedCell] = []
+    student_code: list[tuple[str, str]] = []
+    missing: list[str] = []
+    first_solution_seen = False
+
+    def add_student(anchor_id: str | None) -> None:
+        for label, src in added.get(anchor_id, []):
+            cells.append(PlannedCell(label, src, None, "submission"))
+            student_code.append((label, src))
+
+    for cell in assignment.cells:
+        if cell.kind == "solution" and not first_solution_seen:
+            first_solution_seen = True
+            add_student(None)
+        if cell.kind == "locked":
+            cells.append(PlannedCell(f"{cell.grade_id} (locked)", cell.source, cell.grade_id, "source"))
+        elif cell.kind == "solution":
+            if cell.grade_id in by_id:
+                cells.append(PlannedCell(str(cell.grade_id), by_id[cell.grade_id], cell.grade_id, "submission"))
+                student_code.append((str(cell.grade_id), by_id[cell.grade_id]))
+            else:
+                missing.append(str(cell.grade_id))
+        if cell.grade_id:
+            add_student(cell.grade_id)
+    if not first_solution_seen:
+        add_student(None)
+    return Plan(cells, missing, student_code)

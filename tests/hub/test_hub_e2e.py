@@ -1,0 +1,244 @@
+"""The whole course loop on a real JupyterHub: real system users, real processes, no mocks.
+
+The instructor generates and releases `conv` through nbgrader's exchange; two students
+log in through the hub's login form, get their servers, fetch `conv` with the Assignments
+API that JupyterLab uses, answer it (one right, one wrong), run it in their kernel and
+submit; the instructor collects, `autograder grade` grades, the feedback is released and
+fetched. Then: the grades, the exchange's contents and who can read what.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import pwd
+import runpy
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from hub_client import HubUser, Kernel
+
+from hub.course import REPO, user_exists, user_pids
+from hub.local import LocalHub
+from hub.publish import hidden_lines
+
+pytestmark = [pytest.mark.hub, pytest.mark.slow, pytest.mark.timeout(600)]
+
+ASSIGNMENT = "conv"
+STUDENTS = ["student1", "student2"]
+AUTOGRADER = Path(sys.executable).parent / "autograder"
+
+
+def shell(kernel: Kernel, argv: list[str], cwd: str) -> tuple[int, str]:
+    """Run a command in the user's kernel (so: as that user, on their server)."""
+    out = kernel.run(
+        "import json, subprocess\n"
+        f"r = subprocess.run({argv!r}, cwd={cwd!r}, capture_output=True, text=True)\n"
+        "print(json.dumps([r.returncode, r.stdout + r.stderr]))"
+    )
+    code, text = json.loads(out.strip().splitlines()[-1])
+    return code, text
+
+
+def try_read(kernel: Kernel, path: str) -> str:
+    """'ok', 'PermissionError' or another exception name, for reading `path` as the user."""
+    return kernel.run(
+        "import os\n"
+        "try:\n"
+        f"    p = {path!r}\n"
+        "    os.listdir(p) if os.path.isdir(p) else open(p, 'rb').read(1)\n"
+        "    print('ok')\n"
+        "except Exception as e:\n"
+        "    print(type(e).__name__)"
+    ).strip()
+
+
+def answers(solutions: Path) -> tuple[dict[str, str], dict[str, str], str]:
+    """(right answer per solution cell, a wrong one, which mutant it is).
+
+    The right answer is the source's solution cell without the nbgrader markers; the wrong
+    one replaces cells as the first mutant in solutions/conv/mutants/ does (or leaves the
+    first solution cell unanswered when there are no mutants)."""
+    source = json.loads((solutions / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_text())
+    right = {}
+    for cell in source["cells"]:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if cell["cell_type"] == "code" and meta.get("solution"):
+            text = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+            keep = [line for line in text.splitlines()
+                    if "### BEGIN SOLUTION" not in line and "### END SOLUTION" not in line]
+            right[meta["grade_id"]] = "\n".join(keep)
+    wrong = dict(right)
+    mutants = sorted((solutions / ASSIGNMENT / "mutants").glob("*.py"))
+    for mutant in mutants:
+        cells = runpy.run_path(str(mutant)).get("CELLS", {})
+        if cells and set(cells) <= set(right):
+            wrong.update(cells)
+            return right, wrong, mutant.stem
+    first = next(iter(right))
+    wrong.pop(first)  # keep the stub the student was given
+    return right, wrong, f"unanswered {first}"
+
+
+def answer_and_run(user: HubUser, answer: dict[str, str]) -> list[str]:
+    """Write the answers into the fetched notebook, run every cell in a kernel of the
+    student's server (as "Run All" would), save it; returns the ids of cells that failed."""
+    path = f"{ASSIGNMENT}/{ASSIGNMENT}.ipynb"
+    notebook = user.read_notebook(path)
+    kernel = user.kernel()
+    failed = []
+    try:
+        for count, cell in enumerate(c for c in notebook["cells"] if c["cell_type"] == "code"):
+            grade_id = cell["metadata"].get("nbgrader", {}).get("grade_id", "")
+            if grade_id in answer:
+                cell["source"] = answer[grade_id]
+            outputs, error = kernel.execute(cell["source"])
+            cell["outputs"], cell["execution_count"] = outputs, count + 1
+            if error:
+                failed.append(grade_id or f"cell {count}")
+    finally:
+        kernel.close()
+    user.write_notebook(path, notebook)
+    return failed
+
+
+def status_of(listing: dict, status: str) -> list[dict]:
+    assert listing["success"], listing
+    return [a for a in listing["value"]
+            if a["assignment_id"] == ASSIGNMENT and a["status"] == status]
+
+
+def test_release_submit_grade_feedback(hub_port, solutions, exchange, needs_root, tmp_path):
+    timings = {}
+    start = time.monotonic()
+    hub = LocalHub(port=hub_port, instructors=["instructor"], students=STUDENTS,
+                   exchange=exchange, solutions=solutions)
+    try:
+        hub.start()
+        timings["hub started"] = time.monotonic() - start
+        course = str(hub.course_dir)
+
+        # A wrong password is refused; the right one logs in (the hub's login form).
+        intruder = HubUser(hub.url, "student1", "not-the-password")
+        intruder.login()
+        assert intruder.http.get(f"{hub.url}/hub/api/user").status_code in (401, 403)
+        users = {name: HubUser(hub.url, name, hub.passwords[name]) for name in hub.users}
+        for user in users.values():
+            assert user.login().ok
+        for user in users.values():
+            user.start_server()
+        timings["servers running"] = time.monotonic() - start
+        for name in hub.users:  # each server runs as its own system user
+            assert user_pids(name), f"no process of {name}"
+
+        # 1. The instructor generates and releases `conv` (in their own server).
+        instructor = users["instructor"]
+        assert instructor.api("GET", "formgrader").status_code == 200
+        assert users["student1"].api("GET", "formgrader").status_code == 404
+        teacher = instructor.kernel()
+        for command in (["nbgrader", "generate_assignment", ASSIGNMENT, "--force"],
+                        ["nbgrader", "release_assignment", ASSIGNMENT, "--force"]):
+            code, text = shell(teacher, command, course)
+            assert code == 0, text
+        released = exchange / "convnets" / "outbound" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+        assert released.exists()
+        released_text = released.read_text()
+        assert "BEGIN SOLUTION" not in released_text and "BEGIN HIDDEN TESTS" not in released_text
+
+        # 2. Each student fetches, answers, runs the notebook and submits.
+        right, wrong, mutant = answers(solutions)
+        failures = {}
+        for name, answer in zip(STUDENTS, (right, wrong), strict=True):
+            student = users[name]
+            assert status_of(student.assignments(), "released")
+            assert status_of(student.assignments("fetch"), "fetched")
+            failures[name] = answer_and_run(student, answer)
+            assert status_of(student.assignments("submit"), "submitted")
+        assert failures["student1"] == [], "the right answer failed its visible tests"
+        timings["submitted"] = time.monotonic() - start
+
+        # 3. The instructor collects; the autograder grades; feedback is released.
+        code, text = shell(teacher, ["nbgrader", "collect", ASSIGNMENT], course)
+        assert code == 0, text
+        submitted = Path(course) / "submitted"
+        for name in STUDENTS:
+            assert (submitted / name / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").exists()
+        out = tmp_path / "grading"
+        graded = subprocess.run([str(AUTOGRADER), "grade", ASSIGNMENT, str(submitted),
+                                 "--out", str(out), "--course", str(solutions.parent)],
+                                capture_output=True, text=True)
+        assert graded.returncode == 0, graded.stdout + graded.stderr
+        timings["graded"] = time.monotonic() - start
+        with open(out / "grades.csv") as fh:
+            grades = {row["student_id"]: row for row in csv.DictReader(fh)}
+        instructor_pw = pwd.getpwnam("instructor")
+        for name in STUDENTS:
+            # nbgrader's layout: feedback/<student>/<assignment>/<notebook>.html plus the
+            # submission's timestamp and secret (they name the file in the exchange).
+            target = Path(course) / "feedback" / name / ASSIGNMENT
+            target.mkdir(parents=True, exist_ok=True)
+            shutil.copy(out / "feedback" / f"{name}.html", target / f"{ASSIGNMENT}.html")
+            for extra in ("timestamp.txt", "submission_secret.txt"):
+                shutil.copy(submitted / name / ASSIGNMENT / extra, target / extra)
+        subprocess.run(["chown", "-R", f"{instructor_pw.pw_uid}:{instructor_pw.pw_gid}",
+                        str(Path(course) / "feedback")], check=True)
+        code, text = shell(teacher, ["nbgrader", "release_feedback", ASSIGNMENT], course)
+        assert code == 0, text
+
+        # 4. Each student fetches their feedback.
+        secret = hidden_lines(solutions)
+        for name, answer in zip(STUDENTS, (right, wrong), strict=True):
+            # The page may quote the student's own code, never anything else hidden.
+            own = {line.strip() for code in answer.values() for line in code.splitlines()}
+            student = users[name]
+            listing = status_of(student.assignments("fetch_feedback"), "submitted")
+            assert listing and listing[0]["submissions"][0]["has_local_feedback"], listing
+            feedback_dir = Path(pwd.getpwnam(name).pw_dir) / ASSIGNMENT / "feedback"
+            pages = list(feedback_dir.glob(f"*/{ASSIGNMENT}.html"))
+            assert len(pages) == 1, pages
+            page = pages[0].read_text()
+            assert page == (out / "feedback" / f"{name}.html").read_text()
+            assert "BEGIN HIDDEN TESTS" not in page
+            assert not [line for line in secret - own if line in page]
+
+        # 5. Grades, the exchange, and who can read what.
+        assert grades["student1"]["status"] == "graded"
+        assert float(grades["student1"]["score"]) == float(grades["student1"]["max_score"]) == 100
+        assert grades["student2"]["status"] == "graded"
+        assert float(grades["student2"]["score"]) < 100, (mutant, grades["student2"])
+        inbound = exchange / "convnets" / "inbound"
+        entries = sorted(p.name for p in inbound.iterdir())
+        assert len(entries) == 2 and {e.split("+")[0] for e in entries} == set(STUDENTS)
+        assert len(list((exchange / "convnets" / "feedback").glob("*.html"))) == 2
+        assert not os.stat(inbound).st_mode & 0o004  # others cannot list inbound
+        spy = users["student1"].kernel()
+        try:
+            # nbgrader hides a submission in inbound/ by its name (timestamp + 72 random
+            # bits) in a directory others cannot list; student1 cannot find student2's.
+            found = spy.run(f"import glob; print(len(glob.glob({str(inbound)!r} + '/student2+*')))")
+            assert found.strip() == "0"
+            home2 = pwd.getpwnam("student2").pw_dir
+            for path in (f"{home2}/{ASSIGNMENT}/{ASSIGNMENT}.ipynb", home2, str(inbound), course,
+                         f"{course}/source/{ASSIGNMENT}/{ASSIGNMENT}.ipynb",
+                         f"{course}/submitted/student2/{ASSIGNMENT}/{ASSIGNMENT}.ipynb",
+                         str(solutions / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")):
+                assert try_read(spy, path) == "PermissionError", path
+            assert try_read(spy, str(released)) == "ok"  # the released notebook is public
+        finally:
+            spy.close()
+        teacher.close()
+    finally:
+        leftovers = hub.stop()
+        print(f"timings (s): { {k: round(v, 1) for k, v in timings.items()} }")
+        print(f"processes still there after the hub stopped: {leftovers}")
+        log = hub.log_tail(3000)
+        hub.cleanup_state()
+    for name in hub.users:
+        assert not user_pids(name), f"{name} still has processes"
+        assert not user_exists(name), f"user {name} was not removed"
+    assert leftovers == [], f"the hub left processes behind: {leftovers}\n{log}"

@@ -10,7 +10,8 @@ export PYTHONHASHSEED := 0
 export MPLBACKEND := Agg
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help setup book book-fresh test test-fast lint release check bench hub clean
+.PHONY: help setup book book-fresh test test-fast lint release check bench hub clean \
+        browser-setup hub-setup
 
 help:
 	@echo "make book    set up .venv if needed, execute every page, build _build/html"
@@ -36,7 +37,7 @@ book-fresh: $(STAMP)
 	$(MAKE) book
 
 lint: $(STAMP)
-	$(BIN)/ruff check convnets autograder tests
+	$(BIN)/ruff check convnets autograder tests bench hub
 
 release: $(STAMP)
 	$(BIN)/autograder release
@@ -44,7 +45,17 @@ release: $(STAMP)
 check: $(STAMP)
 	$(BIN)/autograder check
 
-test: $(STAMP) lint book
+# Debian's Chromium + axe-core (npm) for the browser tests; skipped parts already there.
+browser-setup:
+	bash tests/browser/setup.sh
+
+# The hub's world-readable single-user venv, configurable-http-proxy (npm), the exchange.
+# Needs root (it creates /opt/convnets-hub and system users in the tests); else skipped.
+hub-setup: $(STAMP)
+	@if [ "$$(id -u)" = 0 ]; then $(BIN)/python -m hub.install --browser; \
+	 else echo "hub-setup: not root, the hub tests will be skipped"; fi
+
+test: $(STAMP) lint book browser-setup hub-setup
 	$(BIN)/python -m pytest tests
 
 test-fast: $(STAMP)
@@ -53,7 +64,7 @@ test-fast: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
-hub: $(STAMP)
+hub: $(STAMP) hub-setup
 	$(BIN)/python -m hub.local
 
 clean:

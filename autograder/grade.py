@@ -8,6 +8,7 @@ fingerprint match its stored result is not graded again), then rebuilds ``grades
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import hashlib
@@ -217,9 +218,10 @@ class Runner:
 
 def _build_solution(assignment: Assignment) -> dict:
     ns: dict[str, Any] = {"__name__": "__solution__"}
-    for cell in assignment.cells:
-        if cell.kind in ("locked", "solution"):
-            exec(compile(cell.source, f"<solution {cell.grade_id}>", "exec"), ns)  # noqa: S102 - trusted source
+    with contextlib.redirect_stdout(io.StringIO()):
+        for cell in assignment.cells:
+            if cell.kind in ("locked", "solution"):
+                exec(compile(cell.source, f"<solution {cell.grade_id}>", "exec"), ns)  # noqa: S102 - trusted
     return ns
 
 
@@ -231,9 +233,10 @@ def _setup_names(assignment: Assignment) -> dict:
     """Names the source's locked cells define (data, constants), computed here once per process."""
     if assignment.path not in _setups:
         ns: dict[str, Any] = {"__name__": "__setup__"}
-        for cell in assignment.cells:
-            if cell.kind == "locked":
-                exec(compile(cell.source, f"<setup {cell.grade_id}>", "exec"), ns)  # noqa: S102 - trusted source
+        with contextlib.redirect_stdout(io.StringIO()):
+            for cell in assignment.cells:
+                if cell.kind == "locked":
+                    exec(compile(cell.source, f"<setup {cell.grade_id}>", "exec"), ns)  # noqa: S102 - trusted
         _setups[assignment.path] = {k: v for k, v in ns.items() if not k.startswith("__")}
     return _setups[assignment.path]
 
@@ -364,7 +367,8 @@ def grade_submission(source: Path, submission: Path, student_id: str, slot: int 
                                            _fresh(_setup_names(assignment)))
                     _seed_grader()
                     try:
-                        exec(compile(graded.hidden, f"<hidden test {graded.grade_id}>", "exec"), ns)  # noqa: S102
+                        with contextlib.redirect_stdout(io.StringIO()):
+                            exec(compile(graded.hidden, f"<hidden test {graded.grade_id}>", "exec"), ns)  # noqa: S102
                         if runner.fault is not None:
                             status, message = runner.fault.status, runner.fault.message
                     except BaseException as exc:  # noqa: BLE001 - every failure becomes a status
@@ -429,8 +433,15 @@ def find_submissions(assignment: str, submitted: Path) -> list[tuple[str, Path]]
 _slot = 0
 
 
-def _init_worker(slots) -> None:
+def _init_worker(slots, jobs: int) -> None:
+    """A grading process: its own uid slot, one thread per job for numeric libraries."""
     global _slot
+    threads = str(max(1, (os.cpu_count() or 1) // max(jobs, 1)))
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = threads
+    import warnings
+
+    warnings.simplefilter("ignore")  # hidden tests' own warnings (torch's) are not news
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _slot = slots.get()
@@ -520,7 +531,8 @@ def grade_all(assignment_name: str, submitted: Path, out: Path, jobs: int = 1, f
     slots = ctx.Queue()
     for slot in range(max(jobs, 1)):
         slots.put(slot)
-    pool = ProcessPoolExecutor(max_workers=max(jobs, 1), mp_context=ctx, initializer=_init_worker, initargs=(slots,))
+    pool = ProcessPoolExecutor(max_workers=max(jobs, 1), mp_context=ctx, initializer=_init_worker,
+                               initargs=(slots, jobs))
     try:
         pending: dict[Future, str] = {}
         queue = list(todo)

@@ -131,6 +131,9 @@ def _kernel(cfg: dict, uid: int | None, cwd: str, connection: str) -> None:
         "MPLBACKEND": "module://matplotlib_inline.backend_inline",
         "VIRTUAL_ENV": sys.prefix, "PYTHONHASHSEED": "0",
     }
+    if cfg.get("threads"):  # what a hub with a CPU limit sets; keeps parallel jobs from fighting
+        env.update(OMP_NUM_THREADS=str(cfg["threads"]), OPENBLAS_NUM_THREADS=str(cfg["threads"]),
+                   MKL_NUM_THREADS=str(cfg["threads"]))
     argv = [sys.executable, "-m", "ipykernel_launcher", "-f", connection]
     if not cfg.get("kernel_file"):
         argv = [sys.executable, "-m", "autograder.kernel", "-f", connection]

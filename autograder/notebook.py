@@ -57,12 +57,20 @@ def defined_functions(source: str) -> list[str]:
     return [n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
 
 
-def referenced_names(source: str) -> set[str]:
+def referenced_names(source: str, depth: int = 0) -> set[str]:
+    """Names a hidden part uses, including inside harness code strings (``in_submission``)."""
     try:
         tree = ast.parse(source)
-    except SyntaxError:
+    except (SyntaxError, ValueError):
         return set()
-    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    if depth == 0:
+        formatted = {id(v) for n in ast.walk(tree) if isinstance(n, ast.JoinedStr) for v in n.values}
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in formatted
+                    and ("\n" in node.value.strip() or "(" in node.value)):
+                names |= referenced_names(node.value, depth + 1)
+    return names
 
 
 @dataclass

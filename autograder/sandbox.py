@@ -175,6 +175,7 @@ class Sandbox:
             "memory_mb": int(self.limits.memory_mb), "disk_mb": int(self.limits.disk_mb),
             "nproc": int(self.limits.nproc),
             "cpu_s": int(self.limits.notebook_timeout + 60),
+            "threads": os.environ.get("OMP_NUM_THREADS", ""),
         }
         argv = [sys.executable, "-m", "autograder.jail"]
         if self.mode != "reduced":
@@ -285,6 +286,8 @@ class Sandbox:
         """Why the kernel is gone, as a student-facing status."""
         status = self._read_status(5)
         self.kill()
+        if status and "setup_error" in status:
+            return SandboxFault("crashed", f"sandbox setup failed: {status['setup_error']}")
         if status and "signal" in status:
             sig = status["signal"]
             if sig == signal.SIGKILL:
@@ -299,12 +302,24 @@ class Sandbox:
         return SandboxFault("crashed", "the kernel stopped answering")
 
     def _receive(self, deadline: float) -> dict:
+        """Wait for a reply, the kernel's death (reported by pid 1) or the deadline.
+
+        The status pipe is watched as well as the socket: a child the student forked may
+        hold the socket open after the kernel itself died.
+        """
         assert self._sock is not None
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            self.kill()
-            raise SandboxFault("timeout", "time limit reached")
-        self._sock.settimeout(remaining)
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                self.kill()
+                raise SandboxFault("timeout", "time limit reached")
+            watch = [self._sock] + ([self._status_r] if self._status_r is not None else [])
+            ready, _, _ = select.select(watch, [], [], min(remaining, 1.0))
+            if self._sock in ready:
+                break
+            if ready:
+                raise self._death()
+        self._sock.settimeout(max(deadline - time.monotonic(), 0.5))
         try:
             return protocol.recv(self._sock)
         except TimeoutError:

@@ -3,6 +3,7 @@ students to write their own), with a tqdm progress bar and a history to plot."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import torch
@@ -68,7 +69,10 @@ def fit(
     history: dict[str, list[float]] = {"train loss": [], "train acc": []}
     if test is not None:
         history["test acc"] = []
-    bar = tqdm(range(epochs), desc="training", disable=not progress, leave=False)
+    # In Jupyter the bar is a widget, which the built book leaves out (it would need
+    # JavaScript from a CDN); the one-line summary printed at the end is what it shows.
+    bar = tqdm(range(epochs), desc="training", disable=not progress)
+    started = time.perf_counter()
     for _ in bar:
         _train_mode_except_frozen_batchnorm(model)
         order = torch.randperm(len(train), generator=generator)
@@ -88,5 +92,9 @@ def fit(
         if test is not None:
             history["test acc"].append(accuracy(model, test))
         bar.set_postfix({k: f"{v[-1]:.3f}" for k, v in history.items()})
+    bar.close()
+    if progress:
+        last = ", ".join(f"{key} {values[-1]:.3f}" for key, values in history.items())
+        print(f"trained {epochs} epochs in {time.perf_counter() - started:.1f} s: {last}")
     model.eval()
     return history

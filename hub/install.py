@@ -41,6 +41,7 @@ STUDENT_LAB_CONFIG = {
         "@jupyter/nbgrader:formgrader": True,
         "@jupyter/nbgrader:course-list": True,
         "@jupyter/nbgrader:create-assignment": True,
+        "@jupyterlab/apputils-extension:announcements": True,  # no news pop-up (offline)
     }
 }
 

@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import re
+import runpy
 import shutil
 import subprocess
 import sys
@@ -94,17 +95,25 @@ def file_text(path: Path) -> str | None:
 
 
 def hidden_lines(solutions: Path) -> set[str]:
-    """Distinctive lines of the hidden material: solution cells' answers, hidden tests,
-    and the mutants' code."""
-    lines: set[str] = set()
+    """Distinctive lines of the hidden material: the solution cells' answers, the hidden
+    tests' checks (lines that call the grader's `expect`, `check_array` or `solution`), and
+    the mutants' replacement code. Imports, comments and short lines are not evidence."""
+    answers: set[str] = set()
+    checks: set[str] = set()
     region = re.compile(r"### BEGIN (SOLUTION|HIDDEN TESTS)\n(.*?)### END \1", re.S)
     for notebook in sorted(solutions.glob("*/*.ipynb")):
         for match in region.finditer(notebook_text(notebook)):
-            lines.update(line.strip() for line in match.group(2).splitlines())
+            found = {line.strip() for line in match.group(2).splitlines()}
+            (answers if match.group(1) == "SOLUTION" else checks).update(found)
     for mutant in sorted(solutions.glob("*/mutants/*.py")):
-        lines.update(line.strip() for line in mutant.read_text().splitlines())
+        cells = runpy.run_path(str(mutant)).get("CELLS", {})
+        for code in cells.values():
+            answers.update(line.strip() for line in str(code).splitlines())
+    grader_api = re.compile(r"\b(expect|check_array|solution\.|time_ratio|in_submission)\b")
+    lines = answers | {line for line in checks if grader_api.search(line)}
     return {line for line in lines
-            if len(line) >= MIN_DISTINCTIVE and not line.startswith(("#", '"""', "'''"))}
+            if len(line) >= MIN_DISTINCTIVE
+            and not line.startswith(("#", '"""', "'''", "import ", "from "))}
 
 
 def find_leaks(copy: Path, solutions: Path = REPO / "solutions",

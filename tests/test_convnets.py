@@ -277,3 +277,13 @@ def test_fit_is_repeatable_with_a_seed() -> None:
                          device=torch.device("cpu"))["train loss"]
 
     assert run() == run()
+
+
+def test_fit_prints_a_one_line_summary(capsys) -> None:
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Flatten(), nn.Linear(16, 2))
+    train.fit(model, _bright_left_or_right(64, 0), _bright_left_or_right(32, 1), epochs=2,
+              progress=True, device=torch.device("cpu"))
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("trained 2 epochs in ")
+    assert "test acc" in lines[0]

@@ -72,3 +72,34 @@ def is_loopback(url: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def execution_cache_dir() -> Path:
+    return BOOK_DIR / book_config().get("execute", {}).get("cache", "_build/.jupyter_cache")
+
+
+def executed_notebook(page: str) -> Any:
+    """The page as executed by the build: its source with the outputs jupyter-cache holds.
+
+    None for a page that is not a notebook. (The downloadable .ipynb is no substitute:
+    MyST-NB 1.4 writes it without outputs when a page comes from the cache.)
+    """
+    from jupyter_cache import get_cache
+    from myst_nb.core.config import NbParserConfig
+    from myst_nb.core.read import create_nb_reader
+    from myst_parser.config.main import MdParserConfig
+
+    source = page_source(page)
+    if source is None:
+        return None
+    text = source.read_text(encoding="utf-8")
+    reader = create_nb_reader(str(source), MdParserConfig(), NbParserConfig(), text)
+    if reader is None:
+        return None
+    notebook = reader.read(text)
+    try:
+        _, merged = get_cache(execution_cache_dir()).merge_match_into_notebook(notebook)
+    except KeyError as missing:
+        raise AssertionError(f"{page} is not in the execution cache "
+                             f"{execution_cache_dir()}: was it executed?") from missing
+    return merged

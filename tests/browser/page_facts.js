@@ -52,6 +52,7 @@ async () => {
     return false;
   };
   const overflowing = Array.from(article.querySelectorAll("table, img, pre, .cell_output, mjx-container, figure, svg"))
+    .filter((el) => !el.closest(".margin, .sidebar, .full-width, aside"))  // meant to stick out
     .filter((el) => el.getBoundingClientRect().right > articleRight + 2 && !clipped(el))
     .map(describe);
 
@@ -65,7 +66,7 @@ async () => {
       outputText: output ? output.innerText.slice(0, 2000) : "",
       outputs: outputs.map((el) => ({
         classes: el.className && typeof el.className === "string" ? el.className : "",
-        lines: (el.innerText || "").split("\n").length,
+        lines: Math.max(0, ...Array.from(el.querySelectorAll("pre")).map((pre) => pre.innerText.split("\n").length)),
         height: Math.round(el.getBoundingClientRect().height),
       })),
     };

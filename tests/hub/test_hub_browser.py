@@ -62,11 +62,12 @@ def test_student_fetches_and_runs_in_jupyterlab(hub_port, solutions, exchange, n
                 fetched.get_by_text(ASSIGNMENT, exact=True).first.click()
                 fetched.locator("a", has_text=ASSIGNMENT).last.click()
                 notebook = page.locator(".jp-NotebookPanel:visible")
-                notebook.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").wait_for()
+                page.locator(".jp-StatusBar-TextItem", has_text="| Idle").wait_for()
                 cell = notebook.locator(".jp-CodeCell").first
-                cell.locator(".jp-InputArea-editor").click()
-                page.keyboard.press("Shift+Enter")
-                cell.locator(".jp-InputPrompt", has_text="[1]").wait_for()
+                cell.locator(".jp-InputPrompt").click()  # select the cell
+                page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+                page.locator(".lm-Menu-itemLabel", has_text="Run Selected Cell").first.click()
+                cell.locator(".jp-InputPrompt", has_text="[1]").wait_for(timeout=60_000)
                 page.screenshot(path=str(SHOTS / "hub-conv-in-jupyterlab.png"))
             except Exception:
                 page.screenshot(path=str(SHOTS / "hub-failure.png"))

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from hub_client import HubUser, Kernel
 
-from hub.course import REPO, user_exists, user_pids
+from hub.course import user_exists, user_pids
 from hub.local import LocalHub
 from hub.publish import hidden_lines
 
@@ -170,7 +170,8 @@ def test_release_submit_grade_feedback(hub_port, solutions, exchange, needs_root
             assert (submitted / name / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").exists()
         out = tmp_path / "grading"
         graded = subprocess.run([str(AUTOGRADER), "grade", ASSIGNMENT, str(submitted),
-                                 "--out", str(out), "--course", str(solutions.parent)],
+                                 "--out", str(out), "--course", str(solutions.parent),
+                                 "--jobs", "2"],
                                 capture_output=True, text=True)
         assert graded.returncode == 0, graded.stdout + graded.stderr
         timings["graded"] = time.monotonic() - start

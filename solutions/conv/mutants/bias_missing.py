@@ -12,6 +12,6 @@ def conv2d(x, w, b=None, stride=1, padding=0):
     elif padding != "valid" and padding > 0:
         x = pad2d(x, padding)
     windows = sliding_window_view(x, (kh, kw), axis=(2, 3))[:, :, ::stride, ::stride]
-    return np.einsum("ncijuv,ocuv->noij", windows, w)
+    return np.einsum("ncijuv,ocuv->noij", windows, w, optimize=True)
 ''',
 }

@@ -21,7 +21,7 @@ def conv2d(x, w, b=None, stride=1, padding=0):
     elif padding != "valid" and padding > 0:
         x = pad2d(x, padding)
     windows = sliding_window_view(x, (kh, kw), axis=(2, 3))[:, :, ::stride, ::stride]
-    out = np.einsum("ncijuv,ocuv->noij", windows, w)
+    out = np.einsum("ncijuv,ocuv->noij", windows, w, optimize=True)
     if b is not None:
         out = out + b[:, None, None]
     return out

@@ -1,0 +1,90 @@
+"""The hub's configuration files: the local config loads, the Kubernetes values parse and
+name the same image settings, and the single-user pins equal requirements.txt."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import yaml
+from traitlets.config import PyFileConfigLoader
+
+from hub import install
+from hub.course import EXCHANGE, REPO
+
+HUB = REPO / "hub"
+
+
+def pins(path: Path) -> dict[str, str]:
+    found = {}
+    for line in path.read_text().splitlines():
+        match = re.match(r"^\s*(?:-\s*)?([A-Za-z0-9_.\-]+)==([^\s#]+)", line)
+        if match:
+            found[match.group(1).lower()] = match.group(2)
+    return found
+
+
+def local_config(monkeypatch, tmp_path):
+    monkeypatch.setenv("CONVNETS_HUB_STATE", str(tmp_path))
+    monkeypatch.setenv("CONVNETS_HUB_PORT", "18000")
+    return PyFileConfigLoader("jupyterhub_config.py", path=str(HUB)).load_config()
+
+
+def test_singleuser_pins_match_requirements():
+    wanted = pins(HUB / "singleuser-requirements.txt")
+    assert {"jupyterhub", "jupyterlab", "nbgrader", "nbgitpuller", "numpy"} <= set(wanted)
+    everywhere = pins(REPO / "requirements.txt")
+    assert {name: everywhere.get(name) for name in wanted} == wanted
+    # The Kubernetes image is built from environment.yml: the same pins again.
+    image = pins(REPO / "environment.yml")
+    assert {name: image.get(name) for name in wanted} == wanted
+
+
+def test_local_config_loads(monkeypatch, tmp_path):
+    c = local_config(monkeypatch, tmp_path)
+    assert c.JupyterHub.ip == "127.0.0.1" and c.JupyterHub.port == 18000
+    assert c.JupyterHub.hub_ip == "127.0.0.1"
+    assert c.Spawner.default_url == "/lab"
+    assert Path(c.Spawner.cmd[0]).name == "jupyterhub-singleuser"
+    assert c.Spawner.environment["NBGRADER_EXCHANGE"] == str(EXCHANGE)
+    assert c.JupyterHub.authenticator_class == "hub.auth.CoursePasswordAuthenticator"
+    assert str(tmp_path) in c.JupyterHub.db_url
+
+
+def test_k8s_values_match_the_local_config(monkeypatch, tmp_path):
+    values = yaml.safe_load((HUB / "k8s" / "values.yaml").read_text())
+    yaml.safe_load((HUB / "k8s" / "exchange-pvc.yaml").read_text())
+    local = local_config(monkeypatch, tmp_path)
+    single = values["singleuser"]
+    # The image: built by repo2docker from environment.yml, named as DEPLOY.md builds it.
+    image = f"{single['image']['name']}:{single['image']['tag']}"
+    deploy = (HUB / "k8s" / "DEPLOY.md").read_text()
+    assert f"--image-name {image}" in deploy and "environment.yml" in deploy
+    assert single["defaultUrl"] == local.Spawner.default_url
+    assert single["cmd"] == Path(local.Spawner.cmd[0]).name
+    assert single["extraEnv"]["NBGRADER_EXCHANGE"] == local.Spawner.environment["NBGRADER_EXCHANGE"]
+    mounts = {m["name"]: m["mountPath"] for m in single["storage"]["extraVolumeMounts"]}
+    assert mounts["nbgrader-exchange"] == str(EXCHANGE)
+    files = single["extraFiles"]
+    assert files["nbgrader-config"]["stringData"] == (HUB / "nbgrader_config.py").read_text()
+    assert files["nbgrader-config"]["mountPath"] == "/etc/jupyter/nbgrader_config.py"
+    assert files["student-server-config"]["data"] == install.STUDENT_SERVER_CONFIG
+    assert files["student-lab-config"]["data"] == install.STUDENT_LAB_CONFIG
+    student_dir = str(Path(files["student-server-config"]["mountPath"]).parent)
+    assert f'"JUPYTER_CONFIG_PATH"] = "{student_dir}"' in values["hub"]["extraConfig"]["convnets-roles"]
+
+
+def test_student_switches_are_valid_json_config():
+    config = json.loads(json.dumps(install.STUDENT_SERVER_CONFIG))
+    extensions = config["ServerApp"]["jpserver_extensions"]
+    assert extensions == {"nbgrader.server_extensions.formgrader": False,
+                          "nbgrader.server_extensions.course_list": False}
+
+
+def test_proxy_comes_from_the_npm_lock():
+    package = json.loads((HUB / "package.json").read_text())
+    lock = json.loads((HUB / "package-lock.json").read_text())
+    wanted = package["dependencies"]["configurable-http-proxy"]
+    assert lock["packages"]["node_modules/configurable-http-proxy"]["version"] == wanted
+    assert wanted.startswith("5.")

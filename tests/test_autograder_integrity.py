@@ -1,0 +1,132 @@
+"""The integrity corpus: adversarial and faulty submissions get the grade they deserve.
+
+Each ``tests/integrity/<assignment>/<case>.py`` is a submission (the reference notebook
+with cells replaced / added / deleted, the same format as mutants, see
+``autograder/check.py``) and its ``EXPECT = {grade_id: status or (statuses, ...)}``: those
+graded cells score 0 with that status, every other graded cell passes. All cases of an
+assignment are graded in ONE run of the real CLI (``--jobs 2``), in temporary directories,
+then the run is checked for what must never happen: changed course files or other
+students' files, leftover processes, hidden tests in feedback, different scores for the
+same submission.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from autograder.check import load_variant, make_submission
+from autograder.notebook import load_assignment
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = Path(__file__).parent / "integrity"
+ASSIGNMENTS = ["conv", "detection", "transfer"]
+# Tighter than the notebooks' own limits so that the cases that hang cost less time;
+# still far above what correct code needs.
+LIMITS = {
+    "conv": ["--set", "test_timeout=40", "--set", "cell_timeout=15", "--set", "memory_mb=2048"],
+    "detection": ["--set", "test_timeout=40", "--set", "cell_timeout=15", "--set", "memory_mb=2048"],
+    "transfer": [],
+}
+REPEAT = "styles_and_warnings"  # graded twice in the same run: the scores must be identical
+
+
+def tree_digest(*roots: Path) -> str:
+    h = hashlib.sha256()
+    for root in roots:
+        for path in sorted(root.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts and ".hypothesis" not in path.parts:
+                h.update(str(path).encode())
+                h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def sandbox_processes() -> list[str]:
+    out = subprocess.run(["ps", "-eo", "uid=,pid=,args="], capture_output=True, text=True).stdout
+    return [line for line in out.splitlines() if line.split() and 61000 <= int(line.split()[0]) < 62000]
+
+
+def cases(assignment: str) -> list[Path]:
+    return sorted((CORPUS / assignment).glob("*.py"))
+
+
+def test_corpus_size():
+    counts = {a: len(cases(a)) for a in ASSIGNMENTS}
+    assert sum(counts.values()) >= 25, counts
+    for assignment, count in counts.items():
+        assert count >= 3, counts
+        for case in cases(assignment):
+            variant = load_variant(case)
+            assert variant["__doc__"], f"{case} needs a docstring saying what it does"
+            assert isinstance(variant["EXPECT"], dict), f"{case} needs EXPECT"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_integrity_corpus(assignment, tmp_path):
+    source = REPO / "solutions" / assignment / f"{assignment}.ipynb"
+    if not source.exists():
+        pytest.fail(f"{source} does not exist")
+    graded_ids = [g.grade_id for g in load_assignment(source.resolve()).graded]
+    variants = {case.stem: load_variant(case) for case in cases(assignment)}
+    sub = tmp_path / "submitted"
+    for sid, variant in variants.items():
+        for copy in ([sid, f"{sid}-again"] if sid == REPEAT else [sid]):
+            folder = sub / copy / assignment
+            folder.mkdir(parents=True)
+            (folder / f"{assignment}.ipynb").write_text(make_submission(source, variant))
+    course_roots = [REPO / "autograder", REPO / "solutions", REPO / "exercises", REPO / "convnets", CORPUS]
+    course_before = tree_digest(*course_roots)
+    sub_before = tree_digest(sub)
+    out = tmp_path / "out"
+    start = time.monotonic()
+    run = subprocess.run([sys.executable, "-m", "autograder.cli", "grade", assignment, str(sub), "--out", str(out),
+                          "--jobs", "2", *LIMITS[assignment]], capture_output=True, text=True, cwd=REPO)
+    seconds = time.monotonic() - start
+    print(f"{assignment}: {len(variants)} cases graded in {seconds:.0f} s\n{run.stdout}")
+    assert run.returncode == 0, run.stdout + run.stderr
+    results = {s["student_id"]: s for s in json.loads((out / "results.json").read_text())["students"]}
+
+    problems = []
+    for sid, variant in variants.items():
+        result = results[sid]
+        if result["status"] != "graded":
+            problems.append(f"{sid}: submission status {result['status']}: {result['message']}")
+            continue
+        tests = {t["grade_id"]: t for t in result["tests"]}
+        assert set(tests) == set(graded_ids)
+        expect = variant["EXPECT"] or {}
+        assert set(expect) <= set(graded_ids), f"{sid}: unknown grade ids {set(expect) - set(graded_ids)}"
+        for gid, test in tests.items():
+            allowed = expect.get(gid, "passed")
+            allowed = (allowed,) if isinstance(allowed, str) else tuple(allowed)
+            if test["status"] not in allowed:
+                problems.append(f"{sid}: {gid} is {test['status']} (expected {' or '.join(allowed)}): "
+                                f"{test['message'][:300]} {test.get('detail', '')[-300:]}")
+            if test["status"] != "passed" and (test["points"] != 0 or not test["message"]):
+                problems.append(f"{sid}: {gid} has points or no message")
+    assert not problems, "\n".join(problems)
+
+    again = results.get(f"{REPEAT}-again")
+    if again is not None:
+        first = results[REPEAT]
+        assert [(t["grade_id"], t["points"], t["status"]) for t in first["tests"]] == \
+            [(t["grade_id"], t["points"], t["status"]) for t in again["tests"]]
+
+    time.sleep(1)
+    assert not sandbox_processes(), "processes of a sandbox outlived grading"
+    assert tree_digest(*course_roots) == course_before, "grading changed the course directory"
+    assert tree_digest(sub) == sub_before, "grading changed the submissions"
+    hidden = [line.strip() for g in load_assignment(source.resolve()).graded for line in g.hidden.splitlines()
+              if len(line.strip()) > 20 and not line.strip().startswith("#")]
+    for page in (out / "feedback").glob("*.html"):
+        text = page.read_text()
+        leaked = [line for line in hidden if line in text or html.escape(line) in text]
+        assert not leaked, (page.name, leaked[:3])

@@ -43,6 +43,7 @@ from autograder.sandbox import (
     SandboxFault,
     SandboxSetupError,
     isolation_mode,
+    uid_base,
 )
 from autograder.static import scan
 
@@ -84,7 +85,7 @@ class Runner:
     assignment: Assignment
     plan: Plan
     limits: Limits
-    slot: int
+    uid: int
     hide: list[str]
     started: float = field(default_factory=time.monotonic)
     outcomes: list[CellOutcome] = field(default_factory=list)
@@ -95,13 +96,14 @@ class Runner:
     fault: SandboxFault | None = None
     output: str = ""
     output_dropped: int = 0
+    tainted: dict = field(default_factory=dict)  # function -> why it is forbidden (static scan)
 
     def remaining(self) -> float:
         return self.limits.notebook_timeout - (time.monotonic() - self.started)
 
     def _new_sandbox(self) -> Sandbox:
         self._collect_output()
-        box = Sandbox(self.assignment.name, self.limits, self.assignment.forbidden, self.hide, self.slot)
+        box = Sandbox(self.assignment.name, self.limits, self.assignment.forbidden, self.hide, self.uid)
         box.start()
         return box
 
@@ -165,9 +167,32 @@ class Runner:
                 return
 
     # -- used by hidden tests ---------------------------------------------------------
+    def _forbid(self, names: set[str]) -> None:
+        bad = sorted(n for n in names if n in self.tainted)
+        if bad:
+            forbidden = ", ".join(self.assignment.forbidden) or "none"
+            self.fault = SandboxFault("forbidden", "; ".join(f"{n} {self.tainted[n]}" for n in bad) +
+                                      f": not allowed in this assignment (forbidden modules: {forbidden}; "
+                                      "no __import__, importlib or sys.modules tricks)")
+            raise self.fault
+
+    def _missing(self, name: str) -> harness.MissingFunction:
+        gid = self.assignment.functions.get(name, "")
+        if gid in self.plan.missing_solutions:
+            why = "its solution cell was deleted from the notebook"
+        else:
+            why = _cell_problem(self, gid).strip(" ()") or "its solution cell does not define it"
+        return harness.MissingFunction(name, f"{name} is not defined: {why}")
+
     def _request(self, what: str, message: dict) -> Any:
         if self.fault is not None:
             raise self.fault
+        if message["op"] == "call":
+            self._forbid({message["name"]})
+        elif message["op"] == "exec":
+            from autograder.notebook import referenced_names
+
+            self._forbid(referenced_names(message["code"]) & set(self.assignment.functions))
         if not self.alive():
             self.restart()
         timeout = self.deadline - time.monotonic()
@@ -184,7 +209,11 @@ class Runner:
             return reply.get("value")
         kind = reply.get("kind")
         if kind == "missing":
-            raise harness.MissingFunction(what)
+            raise self._missing(what)
+        if reply.get("type") == "NameError" and message["op"] == "exec":
+            for name in self.assignment.functions:
+                if f"'{name}'" in str(reply.get("message", "")):
+                    raise self._missing(name)
         if kind == "not_data":
             raise harness.TestFailure(
                 f"{what} returned a {reply.get('message')}, which the grader does not accept: return plain "
@@ -241,6 +270,44 @@ def _setup_names(assignment: Assignment) -> dict:
     return _setups[assignment.path]
 
 
+_warmed: set[Path] = set()
+
+
+def _warm_up(assignment: Assignment) -> None:
+    """Import what the hidden parts import, and build setup / solution, before any clock runs.
+
+    Otherwise the first hidden part in a grading process pays for importing torch (seconds,
+    more on a loaded machine) out of the student's time budget.
+    """
+    if assignment.path in _warmed:
+        return
+    _warmed.add(assignment.path)
+    import ast
+    import importlib
+
+    modules: set[str] = {"hypothesis"}
+    for graded in assignment.graded:
+        try:
+            tree = ast.parse(graded.hidden)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                modules.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                modules.add(node.module)
+    with contextlib.redirect_stdout(io.StringIO()):
+        for name in sorted(modules):
+            try:
+                importlib.import_module(name)
+            except Exception:  # noqa: BLE001 - the hidden part will report it
+                pass
+    harness.hypothesis_names()
+    _setup_names(assignment)
+    for name in list(assignment.functions)[:1]:
+        getattr(_solution_for(assignment), name, None)
+
+
 def _fresh(names: dict) -> dict:
     """Copies, so that one hidden part cannot change what the next one (or student) sees."""
     import copy
@@ -278,7 +345,7 @@ def _classify(exc: BaseException, runner: Runner) -> tuple[str, str, str]:
     if isinstance(exc, SandboxFault):
         return exc.status, exc.message, ""
     if isinstance(exc, harness.MissingFunction):
-        return "missing", f"{exc.name} is not defined: its solution cell is missing or raised an error", ""
+        return "missing", exc.message, ""
     if isinstance(exc, harness.RemoteError):
         tb = exc.student_traceback
         return "error", f"{exc}\n{tb}".strip() if tb else str(exc), ""
@@ -296,11 +363,12 @@ def _classify(exc: BaseException, runner: Runner) -> tuple[str, str, str]:
 def _cell_problem(runner: Runner, function_cell: str) -> str:
     for outcome in runner.outcomes:
         if outcome.label == function_cell and outcome.status != "ok":
-            return f" (its cell {outcome.status}: {outcome.message.splitlines()[-1] if outcome.message else ''})"
+            last = outcome.message.strip().splitlines()[-1] if outcome.message.strip() else ""
+            return f" (its cell ended with {outcome.status}: {last})"
     return ""
 
 
-def grade_submission(source: Path, submission: Path, student_id: str, slot: int = 0,
+def grade_submission(source: Path, submission: Path, student_id: str, uid: int = 61000,
                      hide: list[str] | None = None, overrides: dict | None = None) -> dict:
     """Grade one file; never raises for anything the submission does."""
     t0 = time.monotonic()
@@ -333,49 +401,29 @@ def grade_submission(source: Path, submission: Path, student_id: str, slot: int 
         return result
     result["student_code"] = plan.student_code
     tainted = scan([(c.label, c.source) for c in plan.cells if c.origin == "submission"], assignment.forbidden)
-    runner = Runner(assignment, plan, assignment.limits, slot, hide or [])
+    _warm_up(assignment)
+    runner = Runner(assignment, plan, assignment.limits, uid, hide or [], tainted=tainted)
     try:
         runner.run_cells()
         solution = _solution_for(assignment)
         for graded in assignment.graded:
             start = time.monotonic()
             status, message, detail = "passed", "", ""
-            bad = [(n, tainted[n]) for n in graded.needs if n in tainted]
-            missing_cells = [n for n in graded.needs if assignment.functions.get(n) in plan.missing_solutions]
-            if bad:
-                status = "forbidden"
-                message = "; ".join(f"{n} {why}" for n, why in bad) + \
-                    f": not allowed in this assignment (forbidden: {', '.join(assignment.forbidden)})"
-            elif missing_cells:
-                status = "missing"
-                message = f"{', '.join(missing_cells)}: the solution cell that defines it is missing from the notebook"
-            elif runner.remaining() <= 0:
+            if runner.remaining() <= 0:
                 status, message = "timeout", f"the notebook's total time limit ({assignment.limits.notebook_timeout:.0f} s) ran out"
             else:
+                budget = min(assignment.limits.test_timeout, runner.remaining())
+                runner.deadline, runner.current_budget, runner.fault = time.monotonic() + budget, budget, None
+                ns = harness.namespace(runner, list(assignment.functions), solution, _fresh(_setup_names(assignment)))
+                _seed_grader()
                 try:
-                    undefined = [n for n in graded.needs if n not in runner.defined(graded.needs)]
-                except SandboxFault as fault:
-                    undefined, status, message = [], fault.status, fault.message
-                if undefined:
-                    status = "missing"
-                    message = "; ".join(f"{n} is not defined{_cell_problem(runner, assignment.functions.get(n, ''))}"
-                                        for n in undefined)
-                elif status == "passed":
-                    budget = min(assignment.limits.test_timeout, runner.remaining())
-                    runner.deadline, runner.current_budget, runner.fault = time.monotonic() + budget, budget, None
-                    ns = harness.namespace(runner, list(assignment.functions), solution,
-                                           _fresh(_setup_names(assignment)))
-                    _seed_grader()
-                    try:
-                        with contextlib.redirect_stdout(io.StringIO()):
-                            exec(compile(graded.hidden, f"<hidden test {graded.grade_id}>", "exec"), ns)  # noqa: S102
-                        if runner.fault is not None:
-                            status, message = runner.fault.status, runner.fault.message
-                    except BaseException as exc:  # noqa: BLE001 - every failure becomes a status
-                        if isinstance(exc, KeyboardInterrupt) and runner.fault is None and not isinstance(exc, harness.RemoteError):
-                            raise
-                        status, message, detail = _classify(exc, runner)
-                    runner.fault = None
+                    with contextlib.redirect_stdout(io.StringIO()):
+                        exec(compile(graded.hidden, f"<hidden test {graded.grade_id}>", "exec"), ns)  # noqa: S102
+                    if runner.fault is not None:
+                        status, message = runner.fault.status, runner.fault.message
+                except BaseException as exc:  # noqa: BLE001 - every failure becomes a status
+                    status, message, detail = _classify(exc, runner)
+                runner.fault = None
             entry = {"grade_id": graded.grade_id, "points": graded.points if status == "passed" else 0.0,
                      "max_points": graded.points, "status": status, "message": message[:6000],
                      "seconds": round(time.monotonic() - start, 3)}
@@ -430,12 +478,12 @@ def find_submissions(assignment: str, submitted: Path) -> list[tuple[str, Path]]
     return found
 
 
-_slot = 0
+_uid = 61000
 
 
 def _init_worker(slots, jobs: int) -> None:
-    """A grading process: its own uid slot, one thread per job for numeric libraries."""
-    global _slot
+    """A grading process: its own sandbox uid, one thread per job for numeric libraries."""
+    global _uid
     threads = str(max(1, (os.cpu_count() or 1) // max(jobs, 1)))
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = threads
@@ -444,13 +492,13 @@ def _init_worker(slots, jobs: int) -> None:
     warnings.simplefilter("ignore")  # hidden tests' own warnings (torch's) are not news
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    _slot = slots.get()
+    _uid = slots.get()
     os.environ.setdefault("MPLBACKEND", "Agg")
 
 
 def _grade_task(source: str, path: str, student_id: str, hide: list[str], overrides: dict) -> dict:
     try:
-        return grade_submission(Path(source), Path(path), student_id, slot=_slot, hide=hide, overrides=overrides)
+        return grade_submission(Path(source), Path(path), student_id, uid=_uid, hide=hide, overrides=overrides)
     except Exception as exc:  # noqa: BLE001 - one student's grader error must not stop the batch
         return {"student_id": student_id, "status": "grader_error", "file": path,
                 "message": f"{type(exc).__name__}: {exc}", "detail": traceback.format_exc()[-4000:],
@@ -529,8 +577,9 @@ def grade_all(assignment_name: str, submitted: Path, out: Path, jobs: int = 1, f
     previous = signal.signal(signal.SIGTERM, on_term)
     ctx = multiprocessing.get_context("fork")
     slots = ctx.Queue()
+    first_uid = uid_base()
     for slot in range(max(jobs, 1)):
-        slots.put(slot)
+        slots.put(first_uid + slot)
     pool = ProcessPoolExecutor(max_workers=max(jobs, 1), mp_context=ctx, initializer=_init_worker,
                                initargs=(slots, jobs))
     try:

@@ -26,8 +26,11 @@ class TestFailure(AssertionError):
 
 
 class MissingFunction(BaseException):
-    def __init__(self, name: str) -> None:
-        super().__init__(f"{name} is not defined")
+    """A function the hidden part called was never defined (a BaseException: not swallowed)."""
+
+    def __init__(self, name: str, message: str = "") -> None:
+        self.message = message or f"{name} is not defined"
+        super().__init__(self.message)
         self.name = name
 
 

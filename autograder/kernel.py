@@ -72,6 +72,7 @@ def main() -> None:
     shell = InteractiveShell.instance(colors="nocolor", history_length=0)
     shell.history_manager.enabled = False
     labels: dict[str, str] = {}
+    harness_ns: dict = {}
     protocol.send(sock, {"op": "ready", "pid": os.getpid()})
     while True:
         try:
@@ -98,10 +99,15 @@ def main() -> None:
                     value = fn(*msg["args"], **msg["kwargs"])
                     reply = {"ok": True, "value": value}
             elif op == "exec":
-                ns = dict(shell.user_ns)
-                ns.update(msg["data"])
+                # the student's names, plus what earlier harness code defined (kept apart,
+                # so harness helpers and cached runs never appear in the student's namespace)
+                ns = {**shell.user_ns, **harness_ns, **msg["data"]}
                 _seed()
-                exec(compile(msg["code"], "<grader harness>", "exec"), ns)  # noqa: S102 - trusted harness code
+                try:
+                    exec(compile(msg["code"], "<grader harness>", "exec"), ns)  # noqa: S102 - trusted harness code
+                finally:
+                    harness_ns.update({k: v for k, v in ns.items() if k not in msg["data"] and k != "result"
+                                       and not k.startswith("__") and shell.user_ns.get(k, harness_ns) is not v})
                 reply = {"ok": True, "value": ns.get("result")}
             elif op == "names":
                 reply = {"ok": True, "value": [n for n in msg["names"] if callable(shell.user_ns.get(n))]}

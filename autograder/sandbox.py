@@ -30,6 +30,18 @@ from autograder import protocol
 PACKAGE_DIR = Path(__file__).resolve().parent
 COURSE_DIR = PACKAGE_DIR.parent
 BASE_UID = 61000
+
+
+def uid_base() -> int:
+    """First uid of this grading run; job slot i runs as uid_base() + i.
+
+    Different per run (two runs at once must not share a uid, nor its process limit);
+    ``AUTOGRADER_UID_BASE`` pins it (tests use that to find their own processes).
+    """
+    pinned = os.environ.get("AUTOGRADER_UID_BASE")
+    if pinned:
+        return int(pinned)
+    return BASE_UID + (os.getpid() % 48) * 64
 MODES = ("namespaces", "user-namespace", "reduced")
 
 
@@ -142,7 +154,7 @@ class Sandbox:
     limits: Limits
     forbidden: list[str] = field(default_factory=list)
     hide: list[str] = field(default_factory=list)
-    slot: int = 0
+    uid: int = BASE_UID  # this job slot's user (see uid_base)
     output: bytearray = field(default_factory=bytearray)
     output_dropped: int = 0
     proc: subprocess.Popen | None = None
@@ -167,7 +179,7 @@ class Sandbox:
         if self.mode == "reduced":
             self._scratch = tempfile.mkdtemp(prefix="autograder-kernel-")
         cfg = {
-            "mode": self.mode, "assignment": self.assignment, "uid": BASE_UID + self.slot,
+            "mode": self.mode, "assignment": self.assignment, "uid": self.uid,
             "rpc_fd": child.fileno(), "status_fd": status_w,
             "hide": hidden_paths(self.hide), "keep": kept_paths(), "forbidden": forbidden,
             "kernel_file": str(PACKAGE_DIR / "kernel.py") if self.mode != "reduced" and launcher else "",
@@ -192,8 +204,12 @@ class Sandbox:
         self._drain = threading.Thread(target=self._drain_output, daemon=True)
         self._drain.start()
         assert self.proc.stdin is not None
-        self.proc.stdin.write(json.dumps(cfg).encode())
-        self.proc.stdin.close()
+        try:
+            self.proc.stdin.write(json.dumps(cfg).encode())
+            self.proc.stdin.close()
+        except OSError as exc:
+            self.kill()
+            raise SandboxSetupError(f"the sandbox exited at once ({exc}): {self.output_text()[-500:]}") from None
         try:
             reply = self._receive(time.monotonic() + timeout)
         except SandboxFault as fault:

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from hub.auth import write_password_file
 from hub.course import (
+    COURSE_ID,
     EXCHANGE,
     HUB_DIR,
     INSTRUCTORS,
@@ -131,6 +132,8 @@ class LocalHub:
         if not self.keep_users:
             for name in self.created:
                 remove_user(name)
+            # The course's exchange held these users' files: start clean next time.
+            shutil.rmtree(self.exchange / COURSE_ID, ignore_errors=True)
         if getattr(self, "_log", None):
             self._log.close()
         return leftovers

@@ -58,12 +58,19 @@ def build_submissions(root: Path, variants: dict[str, dict]) -> Path:
 
 def grade(sub: Path, out: Path, *extra: str, **kw) -> subprocess.CompletedProcess:
     return subprocess.run([*AUTOGRADER, "grade", "add", str(sub), "--out", str(out), "--course", str(COURSE),
-                           *extra], capture_output=True, text=True, cwd=REPO, **kw)
+                           *extra], capture_output=True, text=True, cwd=REPO, env=ENV, **kw)
+
+
+# This test's grading runs use their own sandbox uids, so that another grading run on the
+# machine at the same time is not mistaken for a leftover.
+UID_BASE = 61000 + 64 * (os.getpid() % 40 + 8)
+ENV = {**os.environ, "AUTOGRADER_UID_BASE": str(UID_BASE)}
 
 
 def sandbox_processes() -> list[str]:
+    """Processes still running as one of this test's sandbox users."""
     out = subprocess.run(["ps", "-eo", "uid=,pid=,args="], capture_output=True, text=True).stdout
-    return [line for line in out.splitlines() if line.split() and 61000 <= int(line.split()[0]) < 62000]
+    return [line for line in out.splitlines() if line.split() and UID_BASE <= int(line.split()[0]) < UID_BASE + 64]
 
 
 @pytest.mark.slow
@@ -144,7 +151,7 @@ def test_interrupted_run_resumes_without_loss_or_double_grading(tmp_path, sig):
     sub = build_submissions(tmp_path, {f"s{i}": slow for i in range(5)})
     out = tmp_path / "out"
     proc = subprocess.Popen([*AUTOGRADER, "grade", "add", str(sub), "--out", str(out), "--course", str(COURSE)],
-                            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            cwd=REPO, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and len(list((out / "students").glob("*.json"))) < 1:
         time.sleep(0.2)

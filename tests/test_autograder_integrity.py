@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import os
 import subprocess
 import sys
 import time
@@ -48,9 +49,16 @@ def tree_digest(*roots: Path) -> str:
     return h.hexdigest()
 
 
+# This test's grading runs use their own sandbox uids, so that another grading run on the
+# machine at the same time is not mistaken for a leftover.
+UID_BASE = 61000 + 64 * (os.getpid() % 40 + 8)
+ENV = {**os.environ, "AUTOGRADER_UID_BASE": str(UID_BASE)}
+
+
 def sandbox_processes() -> list[str]:
+    """Processes still running as one of this test's sandbox users."""
     out = subprocess.run(["ps", "-eo", "uid=,pid=,args="], capture_output=True, text=True).stdout
-    return [line for line in out.splitlines() if line.split() and 61000 <= int(line.split()[0]) < 62000]
+    return [line for line in out.splitlines() if line.split() and UID_BASE <= int(line.split()[0]) < UID_BASE + 64]
 
 
 def cases(assignment: str) -> list[Path]:
@@ -88,7 +96,7 @@ def test_integrity_corpus(assignment, tmp_path):
     out = tmp_path / "out"
     start = time.monotonic()
     run = subprocess.run([sys.executable, "-m", "autograder.cli", "grade", assignment, str(sub), "--out", str(out),
-                          "--jobs", "2", *LIMITS[assignment]], capture_output=True, text=True, cwd=REPO)
+                          "--jobs", "2", *LIMITS[assignment]], capture_output=True, text=True, cwd=REPO, env=ENV)
     seconds = time.monotonic() - start
     print(f"{assignment}: {len(variants)} cases graded in {seconds:.0f} s\n{run.stdout}")
     assert run.returncode == 0, run.stdout + run.stderr

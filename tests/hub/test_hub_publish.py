@@ -5,6 +5,7 @@ grader, tests or hub files."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import tomllib
@@ -86,7 +87,6 @@ def test_publish_to_a_branch_leaves_the_work_tree_alone(tmp_path):
     before = git("status", "--porcelain")
     env_user = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",
                 "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org"}
-    import os
     old = {k: os.environ.get(k) for k in env_user}
     os.environ.update(env_user)
     try:

@@ -1,7 +1,8 @@
 """box_iou broadcasts the wrong way round and returns the (M, N) matrix: rows are
-boxes2 and columns boxes1."""
+boxes2 and columns boxes1. NMS built on it breaks too."""
 
-FAILS = ["test_box_iou", "test_box_iou_special"]
+FAILS = ["test_box_iou", "test_box_iou_special", "test_nms", "test_nms_threshold",
+         "test_nms_properties", "test_batched_nms", "test_batched_nms_classes"]
 
 CELLS = {
     "box_iou": '''

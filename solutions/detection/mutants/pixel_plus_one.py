@@ -1,7 +1,9 @@
 """The old PASCAL VOC "+ 1" pixel convention: widths computed as x2 - x1 + 1, so every IoU
-comes out a little different from torchvision's continuous coordinates."""
+comes out a little different from torchvision's continuous coordinates (and NMS built on
+it suppresses different boxes)."""
 
-FAILS = ["test_iou", "test_box_iou", "test_box_iou_special"]
+FAILS = ["test_iou", "test_box_iou", "test_box_iou_special", "test_nms", "test_nms_threshold",
+         "test_nms_properties", "test_batched_nms"]
 
 CELLS = {
     "iou": '''

@@ -1,11 +1,21 @@
 """Behaves differently when it thinks it is being graded: it looks at environment
 variables, the working directory, argv, /proc/self/cmdline, its pid and the IPython
-instance, and returns garbage when anything looks like a grader. The sandbox looks like a
+instance, and returns garbage when anything looks like a grader (or when it can reach
+the network, which the sandbox does not have). The sandbox looks like a
 Jupyter kernel, so the correct branch runs and every test passes.
 """
 
 ADDED = [("setup", '''
-import os, sys
+import os, socket, sys
+
+def _online():
+    for host in (("1.1.1.1", 53), ("pypi.org", 443), ("10.0.0.1", 80)):
+        try:
+            socket.create_connection(host, timeout=1).close()
+            return True
+        except OSError:
+            pass
+    return False
 
 def _graded():
     env = " ".join(f"{k}={v}" for k, v in os.environ.items()).lower()
@@ -28,7 +38,7 @@ def _graded():
         return True
     return False
 
-GRADED = _graded()
+GRADED = _graded() or _online()
 '''),
 ]
 

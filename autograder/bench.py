@@ -20,6 +20,17 @@ from autograder.check import load_variant, make_submission
 from autograder.sandbox import COURSE_DIR
 
 
+def solution_namespace(assignment: str, course: Path = COURSE_DIR) -> dict:
+    """The hidden solution's names (locked and solution cells of the source, run here).
+
+    For benchmarks that time the reference solution outside a grading run.
+    """
+    from autograder.grade import _build_solution, source_notebook
+    from autograder.notebook import load_assignment
+
+    return _build_solution(load_assignment(source_notebook(assignment, course)))
+
+
 def _submissions(assignment: str, n: int, folder: Path, course: Path) -> Path:
     source = course / "solutions" / assignment / f"{assignment}.ipynb"
     variants = [{}] + [load_variant(m) for m in sorted((source.parent / "mutants").glob("*.py"))]

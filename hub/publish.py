@@ -37,6 +37,7 @@ MARKERS = ["BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN T
 FORBIDDEN_PARTS = {"solutions", "autograder", "tests", "hub", "mutants", "gradebook.db",
                    "jupyterhub_cookie_secret", "jupyterhub.sqlite", "passwords.json"}
 MIN_DISTINCTIVE = 24  # shorter lines (e.g. "return out") are not evidence of a leak
+LEAK_LINES = 2  # distinctive lines of one hidden cell in one file: a leak
 
 STUDENT_README = """\
 # Convolutional Nets: the student copy
@@ -94,42 +95,55 @@ def file_text(path: Path) -> str | None:
     return data.decode("utf-8", errors="ignore")
 
 
-def hidden_lines(solutions: Path) -> set[str]:
-    """Distinctive lines of the hidden material: the solution cells' answers, the hidden
-    tests' checks (lines that call the grader's `expect`, `check_array` or `solution`), and
-    the mutants' replacement code. Imports, comments and short lines are not evidence."""
-    answers: set[str] = set()
-    checks: set[str] = set()
+def hidden_regions(solutions: Path) -> dict[str, set[str]]:
+    """Distinctive lines of each piece of hidden material: every solution cell's answer,
+    every hidden test's checks (lines that call the grader's `expect`, `check_array`,
+    `solution`, ...), every mutant's replacement code. Imports, comments and short lines
+    are left out: they are not evidence of anything."""
+    regions: dict[str, set[str]] = {}
     region = re.compile(r"### BEGIN (SOLUTION|HIDDEN TESTS)\n(.*?)### END \1", re.S)
+    grader_api = re.compile(r"\b(expect|check_array|solution\.|time_ratio|in_submission)\b")
     for notebook in sorted(solutions.glob("*/*.ipynb")):
-        for match in region.finditer(notebook_text(notebook)):
+        for n, match in enumerate(region.finditer(notebook_text(notebook))):
             found = {line.strip() for line in match.group(2).splitlines()}
-            (answers if match.group(1) == "SOLUTION" else checks).update(found)
+            if match.group(1) == "HIDDEN TESTS":
+                found = {line for line in found if grader_api.search(line)}
+            regions[f"{notebook.name} {match.group(1).lower()} #{n}"] = found
     for mutant in sorted(solutions.glob("*/mutants/*.py")):
         cells = runpy.run_path(str(mutant)).get("CELLS", {})
-        for code in cells.values():
-            answers.update(line.strip() for line in str(code).splitlines())
-    grader_api = re.compile(r"\b(expect|check_array|solution\.|time_ratio|in_submission)\b")
-    lines = answers | {line for line in checks if grader_api.search(line)}
-    return {line for line in lines
-            if len(line) >= MIN_DISTINCTIVE
-            and not line.startswith(("#", '"""', "'''", "import ", "from "))}
+        for grade_id, code in cells.items():
+            regions[f"mutant {mutant.stem} {grade_id}"] = {
+                line.strip() for line in str(code).splitlines()}
+    return {name: {line for line in lines
+                   if len(line) >= MIN_DISTINCTIVE
+                   and not line.startswith(("#", '"""', "'''", "import ", "from "))}
+            for name, lines in regions.items()}
 
 
-def find_leaks(copy: Path, solutions: Path = REPO / "solutions",
-               allowed: set[str] | None = None) -> list[str]:
+def hidden_lines(solutions: Path) -> set[str]:
+    return set().union(*hidden_regions(solutions).values())
+
+
+def public_lines(copy: Path) -> set[str]:
+    """Lines students get by design: the released exercises (visible tests, stubs) and the
+    course's library `convnets/` (which solves no exercise; its own tests check that)."""
+    texts = [notebook_text(p) for p in (copy / "exercises").glob("*/*.ipynb")]
+    texts += [p.read_text() for p in (copy / "convnets").rglob("*.py")]
+    return {line.strip() for text in texts for line in text.splitlines()}
+
+
+def find_leaks(copy: Path, solutions: Path = REPO / "solutions") -> list[str]:
     """What in `copy` students must not get: one message per problem, [] when clean.
 
-    `allowed` are distinctive lines that may appear anyway (e.g. an import line shared by
-    the exercise and the solution): every hidden line that occurs in the released
-    exercises themselves is allowed, since the students get those notebooks by design.
+    A file leaks when it holds an nbgrader solution or hidden-test marker, an instructors'
+    file, or LEAK_LINES or more distinctive lines of one piece of hidden material (a
+    solution cell, a hidden test, a mutant) that students do not get anyway. One shared
+    line is not evidence: `loss_fn = nn.CrossEntropyLoss()` is in every PyTorch text.
     """
     problems = []
-    secret = hidden_lines(solutions) if solutions.exists() else set()
-    exercise_text = "\n".join(notebook_text(p) for p in (copy / "exercises").glob("*/*.ipynb"))
-    released = {line.strip() for line in exercise_text.splitlines()}
-    # Lines that the student notebooks legitimately contain (visible tests, stubs, imports).
-    secret -= released | (allowed or set())
+    regions = hidden_regions(solutions) if solutions.exists() else {}
+    public = public_lines(copy)
+    regions = {name: lines - public for name, lines in regions.items()}
     for path in sorted(p for p in copy.rglob("*") if p.is_file()):
         relative = path.relative_to(copy)
         if FORBIDDEN_PARTS & set(relative.parts):
@@ -142,8 +156,10 @@ def find_leaks(copy: Path, solutions: Path = REPO / "solutions",
             if marker in text:
                 problems.append(f"{relative}: contains {marker!r}")
         lines = {line.strip() for line in text.splitlines()}
-        for line in sorted(secret & lines):
-            problems.append(f"{relative}: contains a hidden line {line!r}")
+        for name, secret in regions.items():
+            shared = sorted(secret & lines)
+            if len(shared) >= LEAK_LINES:
+                problems.append(f"{relative}: contains hidden lines of {name}: {shared}")
     return problems
 
 

@@ -25,7 +25,7 @@ def conv2d(x, w, b=None, stride=1, padding=0):
     elif padding != "valid" and padding > 0:
         x = pad2d(x, padding)
     windows = sliding_window_view(x, (kh, kw), axis=(2, 3))[:, :, ::stride, ::stride]
-    out = np.einsum("nchwuv,ocuv->nohw", windows, w)
+    out = np.tensordot(windows, w, axes=([1, 4, 5], [1, 2, 3])).transpose(0, 3, 1, 2)
     return out if b is None else out + b[:, None, None]
 ''',
     "correlate2d": '''

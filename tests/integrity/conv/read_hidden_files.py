@@ -23,8 +23,9 @@ def _find_source():
                     candidates.append(os.path.join(root, name))
     for path in candidates:
         try:
-            text = open(path).read()
-        except OSError:
+            with open(path, errors="replace") as f:
+                text = f.read(10_000_000)
+        except (OSError, ValueError):
             continue
         if "BEGIN SOLUTION" in text or "HIDDEN TESTS" in text:
             return text

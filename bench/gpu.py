@@ -6,7 +6,10 @@ on the CPU and on the GPU side by side. Writes bench/GPU.md, which `make bench` 
 
 from __future__ import annotations
 
+import argparse
+import datetime as dt
 import os
+import platform
 import subprocess
 import sys
 import tempfile
@@ -30,14 +33,18 @@ def toc_pages() -> list[Path]:
     return [ROOT / f"{f}.md" for f in files if (ROOT / f"{f}.md").read_text().count("{code-cell}")]
 
 
-def execute_page(page: Path, device: str) -> float:
-    env = {**os.environ, "CONVNETS_DEVICE": device}
+def execute_page(page: Path, device: str, timeout: float = 900) -> float:
+    """Seconds to execute one page with ``convnets.device()`` forced to ``device``; nan if it fails."""
+    env = {**os.environ, "CONVNETS_DEVICE": device, "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"}
     jupytext = Path(sys.executable).parent / "jupytext"
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
-        subprocess.run([str(jupytext), "--to", "ipynb", "--execute", str(page), "-o",
-                        str(Path(tmp) / "page.ipynb")], check=True, env=env, cwd=page.parent,
-                       capture_output=True)
+        run = subprocess.run([str(jupytext), "--to", "ipynb", "--execute", str(page), "-o",
+                              str(Path(tmp) / "page.ipynb")], env=env, cwd=page.parent,
+                             capture_output=True, text=True, timeout=timeout)
+        if run.returncode != 0:
+            print(f"bench.gpu: {page.name} failed on {device}: {run.stderr[-1500:]}", file=sys.stderr)
+            return float("nan")
         return time.perf_counter() - start
 
 
@@ -48,7 +55,10 @@ def synced(fn):
     return run
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.gpu", description=__doc__.splitlines()[0])
+    parser.add_argument("--no-pages", action="store_true", help="only the torch operations (a minute or two)")
+    args = parser.parse_args(argv)
     if not torch.cuda.is_available():
         print("bench.gpu: no CUDA device here; run this on a GPU machine", file=sys.stderr)
         return 2
@@ -58,12 +68,22 @@ def main() -> int:
     from convnets.backbone import pretrained_backbone
 
     name = torch.cuda.get_device_name(0)
-    lines = [f"### Measured on {name} (CUDA {torch.version.cuda}), torch {torch.__version__}", "",
-             "| page | CPU s | GPU s | speed-up |", "| --- | ---: | ---: | ---: |"]
-    for page in toc_pages():
-        cpu, gpu = execute_page(page, "cpu"), execute_page(page, "cuda")
-        lines.append(f"| {page.stem} | {cpu:.1f} | {gpu:.1f} | {cpu / gpu:.1f}x |")
-    lines += ["", "| torch operation | CPU ms | GPU ms | speed-up |", "| --- | ---: | ---: | ---: |"]
+    cpu_name = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                     if line.startswith("model name")), platform.processor() or "unknown CPU")
+    lines = [f"### Measured on {name} (CUDA {torch.version.cuda}, cuDNN {torch.backends.cudnn.version()}), "
+             f"torch {torch.__version__}", "",
+             f"Written by `bash bench/gpu.sh` on {dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}; "
+             f"CPU columns: {cpu_name}, {os.cpu_count()} cores, {torch.get_num_threads()} torch threads, load "
+             f"average {os.getloadavg()[0]:.1f} at the start. Each torch figure is the median of interleaved "
+             "repeats (the GPU side synchronised).", ""]
+    if not args.no_pages:
+        lines += ["| page | CPU s | GPU s | speed-up |", "| --- | ---: | ---: | ---: |"]
+        for page in toc_pages():
+            cpu, gpu = execute_page(page, "cpu"), execute_page(page, "cuda")
+            lines.append(f"| {page.stem} | {cpu:.1f} | {gpu:.1f} | {cpu / gpu:.1f}x |")
+            print(lines[-1], flush=True)
+        lines.append("")
+    lines += ["| torch operation | CPU ms | GPU ms | speed-up |", "| --- | ---: | ---: | ---: |"]
     rng = np.random.default_rng(0)
     for size, (xs, ws) in CONV_SIZES.items():
         x, w = torch.randn(xs), torch.randn(ws)
@@ -86,6 +106,7 @@ def main() -> int:
         cpu, gpu = side_by_side(lambda: cpu_model(images), synced(lambda: gpu_model(gpu_images)), repeats=3)
     lines.append(f"| EfficientNet-Lite0, 32 images 224 px | {cpu * 1e3:.0f} | {gpu * 1e3:.1f} | {cpu / gpu:.0f}x |")
     OUT.write_text("\n".join(lines) + "\n")
+    print(f"bench.gpu: wrote {OUT}", file=sys.stderr)
     print("\n".join(lines))
     return 0
 

@@ -120,22 +120,6 @@ class ShapeScene:
     masks: np.ndarray
 
 
-def _shape_mask(name: str, size: int, top: int, left: int, height: int, width: int) -> np.ndarray:
-    """A filled shape inside the rectangle (top, left, height, width) of a size x size image."""
-    rows, cols = np.mgrid[0:height, 0:width].astype(np.float32) + 0.5
-    if name == "rectangle":
-        inside = np.ones((height, width), dtype=bool)
-    elif name in ("circle", "ellipse"):
-        inside = ((rows - height / 2) / (height / 2)) ** 2 + ((cols - width / 2) / (width / 2)) ** 2 <= 1
-    elif name == "triangle":  # apex at the top centre, base along the bottom edge
-        inside = np.abs(cols - width / 2) <= rows * (width / 2) / height
-    else:
-        raise ValueError(f"unknown shape {name!r}; choose from {SHAPE_CLASSES}")
-    mask = np.zeros((size, size), dtype=bool)
-    mask[top:top + height, left:left + width] = inside
-    return mask
-
-
 def _place_shape(name: str, size: int, min_size: int, max_size: int, taken: np.ndarray,
                  rng: np.random.Generator, tries: int = 20,
                  ) -> tuple[np.ndarray, np.ndarray, list[int]] | None:

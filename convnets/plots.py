@@ -114,12 +114,16 @@ def show_feature_maps(maps: Array, ncols: int = 8, size: float = 1.3,
 
 def draw_boxes(ax: plt.Axes, boxes: Array, labels: Sequence[str] | None = None,
                color: str = "lime", linestyle: str = "-", linewidth: float = 2.0) -> None:
-    """Outline corner-format boxes (x1, y1, x2, y2) on an image already drawn on ``ax``."""
+    """Outline corner-format boxes (x1, y1, x2, y2) on an image already drawn on ``ax``.
+
+    Box corners are pixel edges (x2 is one past the last column) while ``imshow`` puts
+    pixel centres on integers, so the outline is drawn half a pixel up and left.
+    """
     for index, (x1, y1, x2, y2) in enumerate(np.asarray(boxes, dtype=float).reshape(-1, 4)):
-        ax.add_patch(Rectangle((x1, y1), x2 - x1, y2 - y1, fill=False, edgecolor=color,
+        ax.add_patch(Rectangle((x1 - 0.5, y1 - 0.5), x2 - x1, y2 - y1, fill=False, edgecolor=color,
                                linestyle=linestyle, linewidth=linewidth))
         if labels is not None:
-            ax.text(x1, y1, labels[index], color="black", fontsize=8, va="bottom",
+            ax.text(x1 - 0.5, y1 - 0.5, labels[index], color="black", fontsize=8, va="bottom",
                     bbox={"facecolor": color, "alpha": 0.8, "pad": 1, "edgecolor": "none"})
 
 

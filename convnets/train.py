@@ -29,18 +29,6 @@ def accuracy(model: nn.Module, split: Split, batch_size: int = 256) -> float:
     return correct / max(1, len(split))
 
 
-def _train_mode_except_frozen_batchnorm(model: nn.Module) -> None:
-    """``model.train()``, but BatchNorm layers whose parameters are all frozen stay in eval
-    mode: in train mode they would keep updating their running statistics, so a "frozen"
-    backbone would still change."""
-    model.train()
-    for module in model.modules():
-        if isinstance(module, nn.modules.batchnorm._BatchNorm):
-            params = list(module.parameters())
-            if params and not any(p.requires_grad for p in params):
-                module.eval()
-
-
 def fit(
     model: nn.Module,
     train: Split,
@@ -53,12 +41,15 @@ def fit(
     seed: int = 0,
     progress: bool = True,
     device: torch.device | None = None,
+    train_mode: Callable[[nn.Module], object] | None = None,
 ) -> dict[str, list[float]]:
     """Train ``model`` with Adam and cross-entropy; return per-epoch loss and accuracies.
 
-    Only parameters with ``requires_grad`` are optimised, and BatchNorm layers with frozen
-    parameters stay in eval mode (their running statistics do not move), so a frozen
-    backbone stays frozen. ``augment`` is applied to each training batch (on the model's device).
+    Only parameters with ``requires_grad`` are optimised. Each epoch starts with
+    ``train_mode(model)`` (default ``model.train()``): with a frozen backbone, pass a function
+    that keeps its BatchNorm layers in eval mode, or their running statistics will drift
+    (Chapter 4 shows why; writing that function is part of the ``transfer`` exercise).
+    ``augment`` is applied to each training batch (on the model's device).
     """
     dev = device or best_device()
     model.to(dev)
@@ -74,7 +65,7 @@ def fit(
     bar = tqdm(range(epochs), desc="training", disable=not progress)
     started = time.perf_counter()
     for _ in bar:
-        _train_mode_except_frozen_batchnorm(model)
+        (train_mode or nn.Module.train)(model)
         order = torch.randperm(len(train), generator=generator)
         total = 0.0
         for start in range(0, len(train), batch_size):

@@ -248,12 +248,16 @@ def _bright_left_or_right(n: int, seed: int) -> data.Split:
     return data.Split(x, y)
 
 
-def test_fit_learns_and_leaves_frozen_parameters_alone() -> None:
+def _frozen_model() -> tuple[nn.Module, nn.Module]:
     torch.manual_seed(0)
     frozen = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU())
     for p in frozen.parameters():
         p.requires_grad = False
-    model = nn.Sequential(frozen, nn.Flatten(), nn.Linear(64, 2))
+    return frozen, nn.Sequential(frozen, nn.Flatten(), nn.Linear(64, 2))
+
+
+def test_fit_learns_and_leaves_frozen_parameters_alone() -> None:
+    frozen, model = _frozen_model()
     before = {k: v.clone() for k, v in frozen.state_dict().items()}
     train_split, test_split = _bright_left_or_right(256, 0), _bright_left_or_right(128, 1)
     start = train.accuracy(model, test_split)
@@ -264,9 +268,28 @@ def test_fit_learns_and_leaves_frozen_parameters_alone() -> None:
     assert history["train loss"][-1] < history["train loss"][0]
     assert history["test acc"][-1] >= 0.95 > start
     assert train.accuracy(model, test_split) == history["test acc"][-1]
+    for key in ("0.weight", "0.bias", "1.weight", "1.bias"):  # frozen parameters
+        assert torch.equal(frozen.state_dict()[key], before[key]), f"frozen {key} changed"
+    # model.train() (the default) lets BatchNorm's running statistics drift: Chapter 4's point.
+    assert not torch.equal(frozen.state_dict()["1.running_mean"], before["1.running_mean"])
+    assert not model.training
+
+
+def test_fit_calls_the_given_train_mode_each_epoch() -> None:
+    frozen, model = _frozen_model()
+    before = {k: v.clone() for k, v in frozen.state_dict().items()}
+    calls = []
+
+    def head_only(m: nn.Module) -> None:
+        calls.append(m)
+        m.train()
+        frozen.eval()
+
+    train.fit(model, _bright_left_or_right(64, 0), epochs=3, progress=False,
+              device=torch.device("cpu"), train_mode=head_only)
+    assert calls == [model] * 3
     for key, value in frozen.state_dict().items():  # weights and BatchNorm statistics
         assert torch.equal(value, before[key]), f"frozen {key} changed"
-    assert not model.training
 
 
 def test_fit_is_repeatable_with_a_seed() -> None:

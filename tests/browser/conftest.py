@@ -93,7 +93,7 @@ def browser(book_url: str) -> Iterator[Browser]:
             context = playwright.chromium.launch_persistent_context(
                 profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS,
                 viewport=VIEWPORT, service_workers="block", reduced_motion="reduce")
-            context.set_default_timeout(60_000)
+            context.set_default_timeout(120_000)  # a loaded 2-core machine is slow
             browser = Browser(context)
             context.route(lambda url: not is_loopback(url), browser.refuse)
             yield browser
@@ -132,6 +132,8 @@ def visit(browser: Browser, book_url: str) -> Callable[[str], PageVisit]:
 
 
 def _load_page(browser: Browser, book_url: str, name: str) -> PageVisit:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
     seen = PageVisit(name=name, url=f"{book_url}/{name}.html")
     blocked_before = len(browser.external_requests)
     page = browser.context.new_page()
@@ -146,7 +148,10 @@ def _load_page(browser: Browser, book_url: str, name: str) -> PageVisit:
         response = page.goto(seen.url, wait_until="load")
         if response is None or not response.ok:
             seen.failed_requests.append(f"{seen.url}: {response and response.status}")
-        page.wait_for_load_state("networkidle")
+        try:  # late requests (MathJax fonts) are caught by the listeners either way
+            page.wait_for_load_state("networkidle", timeout=30_000)
+        except PlaywrightTimeoutError:
+            pass
         seen.facts = page.evaluate(PAGE_FACTS_JS)
         seen.screenshot = SCREENSHOT_DIR / f"{name}.png"
         seen.screenshot.parent.mkdir(parents=True, exist_ok=True)

@@ -16,7 +16,7 @@ async () => {
   // Math: wait until MathJax (if the page loads it) has typeset everything.
   const mathElements = Array.from(document.querySelectorAll(".math"));
   if (mathElements.length) {
-    for (let i = 0; i < 300 && !(window.MathJax && MathJax.startup && MathJax.startup.promise); i++) {
+    for (let i = 0; i < 600 && !(window.MathJax && MathJax.startup && MathJax.startup.promise); i++) {
       await new Promise((done) => setTimeout(done, 100));
     }
     if (window.MathJax && MathJax.startup && MathJax.startup.promise) {

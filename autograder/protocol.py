@@ -68,7 +68,7 @@ def _encode(value: Any, blobs: list[bytes], depth: int) -> Any:
         if not _array_ok(value):
             raise NotData(f"a NumPy array of dtype {value.dtype} (only numeric or bool arrays are plain data)")
         buf = io.BytesIO()
-        np.save(buf, np.ascontiguousarray(value), allow_pickle=False)
+        np.save(buf, np.require(value, requirements="C"), allow_pickle=False)  # keeps 0-d shapes
         blobs.append(buf.getvalue())
         return {"__nd__": len(blobs) - 1}
     if isinstance(value, np.generic) and t.__module__ == "numpy" and value.dtype.kind in NUMERIC_KINDS:

@@ -3,10 +3,11 @@
     python -m bench.grade_one conv 3     # prints one JSON line
 
 Run by `make bench` in a fresh process, so that ``RUSAGE_SELF`` is this grading process
-alone and ``RUSAGE_CHILDREN`` holds only its sandboxes. The sandbox's kernel runs in its own
-PID namespace as another user, and is killed (not always waited for by us) at the end, so
-its memory is also read while it runs: the kernel's ``VmHWM`` (peak resident set) in
-``/proc/<pid>/status``, polled for every process below this one.
+alone. The sandbox's kernel runs in its own
+PID namespace as another user and is killed, not waited for, by us; and ``RUSAGE_CHILDREN``
+would count this process's own pages at the moment it forks the sandbox. So the kernel's
+memory is read while it runs: its ``VmHWM`` (peak resident set) in ``/proc/<pid>/status``,
+polled for every process below this one.
 """
 
 from __future__ import annotations
@@ -97,7 +98,6 @@ def main(assignment: str, repeats: int) -> dict:
             "max_score": result["max_score"], "status": result["status"], "isolation": result["isolation"],
             "memory_mb": result["limits"]["memory_mb"],
             "sandbox_peak_mb": watcher.peak / mb,
-            "children_maxrss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / mb,
             "grader_maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / mb}
 
 

@@ -39,6 +39,16 @@ def test_plain_data_roundtrips_exactly():
     assert np.isnan(back["nan"]) and back["big"] == 2**80
 
 
+def test_array_shapes_and_layouts_survive_the_wire():
+    zero_d = np.array(7, dtype=np.int64)  # e.g. BatchNorm's num_batches_tracked
+    back = roundtrip(zero_d)
+    assert back.shape == () and back == 7
+    strided = np.arange(12.0).reshape(3, 4)[:, ::2]
+    assert np.array_equal(roundtrip(strided), strided)
+    fortran = np.asfortranarray(np.arange(6).reshape(2, 3))
+    assert np.array_equal(roundtrip(fortran), fortran)
+
+
 class AlwaysEqual:
     def __eq__(self, other):
         return True

@@ -19,7 +19,7 @@ if str(ROOT) not in sys.path:  # bench/ is a folder of the repo, not an installe
     sys.path.insert(0, str(ROOT))
 bench = importlib.import_module("bench.__main__")
 TINY_CONV = {"tiny": ((1, 2, 6, 6), (3, 2, 3, 3))}
-VERDICTS = {"met", "**not met**", "not measured"}
+VERDICTS = {"met", "**not met**", "not measured", "not trustworthy"}
 
 
 def cells(line: str) -> list[str]:

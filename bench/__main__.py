@@ -13,6 +13,7 @@ import contextlib
 import datetime as dt
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -387,9 +388,14 @@ def bench_book(report: Report, rebuilds: int = 3) -> None:
             (shutil.copytree if src.is_dir() else shutil.copy2)(src, copy / name)
         full, run = build_book(copy)
         if run.returncode != 0:
-            tail = "\n".join((run.stdout + run.stderr).strip().splitlines()[-15:])
+            log = (run.stdout + run.stderr).strip().splitlines()
+            causes = [line for line in log if re.search(r"(Error|Exception|WARNING|failed|Timeout|died)", line)]
+            tail = "\n".join(line[:300] for line in causes[:12] + ["..."] + log[-6:])
+            saved = Path(tempfile.gettempdir()) / "bench-book-build.log"
+            saved.write_text("\n".join(log) + "\n")
             report.lines += ["## The book", "", f"**The full build failed** (exit {run.returncode}, after "
-                             f"{full:.0f} s); its last lines:", "", "```", tail, "```", ""]
+                             f"{full:.0f} s); the lines that name a cause, then its last lines (the whole log: "
+                             f"`{saved}`):", "", "```", tail, "```", ""]
             report.targets.append(Target("full book build", "< 600 s", f"failed after {full:.0f} s", False,
                                          "the build failed; see the book section"))
             return

@@ -5,7 +5,7 @@ each helper exists once. Nothing in here solves an exercise: there is no conv2d,
 NMS of the course's own (pages use ``torch`` / ``torchvision.ops`` where they need them).
 """
 
-from convnets.device import device, seed_everything
+from convnets.device import device, page_setup, seed_everything
 
-__all__ = ["device", "seed_everything"]
+__all__ = ["device", "page_setup", "seed_everything"]
 __version__ = "0.1.0"

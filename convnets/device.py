@@ -31,3 +31,17 @@ def seed_everything(seed: int = 0) -> None:
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
+
+
+def page_setup(seed: int = 0) -> torch.device:
+    """What every book page does first: seed everything and pick the device.
+
+    On the CPU it also uses one thread: the book's models are small, a second thread gains
+    little, and threads that wait for each other run several times slower when other
+    programs share the cores (measured while building the book on a busy 2-core machine).
+    """
+    seed_everything(seed)
+    chosen = device()
+    if chosen.type == "cpu":
+        torch.set_num_threads(1)
+    return chosen

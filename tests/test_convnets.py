@@ -310,3 +310,16 @@ def test_fit_prints_a_one_line_summary(capsys) -> None:
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("trained 2 epochs in ")
     assert "test acc" in lines[0]
+
+
+def test_page_setup_seeds_and_uses_one_cpu_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CONVNETS_DEVICE", "cpu")
+    threads = torch.get_num_threads()
+    try:
+        assert convnets.page_setup(seed=3) == torch.device("cpu")
+        first = torch.rand(3)
+        assert torch.get_num_threads() == 1
+        convnets.page_setup(seed=3)
+        assert torch.equal(torch.rand(3), first)
+    finally:
+        torch.set_num_threads(threads)

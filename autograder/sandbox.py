@@ -128,12 +128,27 @@ def _module_location(name: str) -> str | None:
     return spec.origin if spec.origin and os.path.exists(spec.origin) else None
 
 
+#: The top-level directories a kernel may see. Every other one (``/work``, ``/opt``, ``/srv``,
+#: ``/var``, ...) is hidden too, and only the Python environment and the course's packages
+#: are mounted back: another copy of the course or its solutions elsewhere on the machine
+#: stays out of reach, not just the one being graded from.
+SYSTEM_DIRS = frozenset({"/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc",
+                         "/dev", "/proc", "/sys", "/run"})
+
+
 def hidden_paths(extra: list[str]) -> list[str]:
-    """Everything a submission must not see: the course, outputs, submissions, homes, temp."""
+    """Everything a submission must not see: the course, outputs, submissions, homes, temp,
+    and every top-level directory that is not part of the operating system."""
     course = COURSE_DIR
     course_area = course.parent if course.parent != Path("/") else course
     paths = ["/tmp", "/var/tmp", "/run/lock", "/dev/shm", "/home", "/root", "/srv", "/mnt", "/media",
              "/opt", str(course_area), str(course), *extra]
+    try:
+        tops = sorted(os.path.join("/", name) for name in os.listdir("/"))
+    except OSError:
+        tops = []
+    paths += [p for p in tops
+              if p not in SYSTEM_DIRS and os.path.isdir(p) and not os.path.islink(p)]
     return [p for p in paths if p]
 
 

@@ -81,7 +81,9 @@ class Browser:
         route.abort("blockedbyclient")
 
 
-@pytest.fixture(scope="session")
+# Package scope: Playwright's sync API allows one running instance per thread, and the hub's
+# browser test (tests/hub) starts its own after these tests are done.
+@pytest.fixture(scope="package")
 def browser(book_url: str) -> Iterator[Browser]:
     if not Path(CHROMIUM).is_file():
         pytest.fail(f"{CHROMIUM} is missing: {SETUP_HINT}")
@@ -116,7 +118,7 @@ class PageVisit:
     screenshot: Path | None = None
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def visit(browser: Browser, book_url: str) -> Callable[[str], PageVisit]:
     """visit('book/intro') -> PageVisit; each page is loaded once per session."""
     if not AXE_JS.is_file():

@@ -93,7 +93,8 @@ async () => {
     cells,
     errorOutputs: Array.from(document.querySelectorAll(".cell_output .traceback, .cell_output .output.error, .cell_output .output.stderr"))
       .map((el) => ({ classes: el.className, text: el.innerText.slice(0, 500) })),
-    launchLinks: link("a[href*='git-pull']"),
+    // The theme's launch button only: a page's own content may link exercises through nbgitpuller too.
+    launchLinks: link(".dropdown-launch-buttons a[href*='git-pull']"),
     notebookDownloads: link("a.btn-download-notebook-button"),
     layout: {
       pageScrollWidth: document.documentElement.scrollWidth,

@@ -323,3 +323,15 @@ def test_page_setup_seeds_and_uses_one_cpu_thread(monkeypatch: pytest.MonkeyPatc
         assert torch.equal(torch.rand(3), first)
     finally:
         torch.set_num_threads(threads)
+
+
+def test_page_setup_turns_tensorfloat32_off_on_a_gpu(monkeypatch: pytest.MonkeyPatch) -> None:
+    """TF32 convolutions made chapter 4's check (two trained heads agree to 1e-5) fail on an H100."""
+    monkeypatch.setenv("CONVNETS_DEVICE", "cuda")  # only chosen, nothing is allocated there
+    before = torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32
+    try:
+        torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = True
+        assert convnets.page_setup(seed=0) == torch.device("cuda")
+        assert not torch.backends.cudnn.allow_tf32 and not torch.backends.cuda.matmul.allow_tf32
+    finally:
+        torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32 = before

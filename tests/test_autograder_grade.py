@@ -150,8 +150,11 @@ def test_interrupted_run_resumes_without_loss_or_double_grading(tmp_path, sig):
     slow = {"CELLS": {"scale_solution": "import time\ntime.sleep(1.5)\ndef scale(x, k):\n    return np.asarray(x) * k"}}
     sub = build_submissions(tmp_path, {f"s{i}": slow for i in range(5)})
     out = tmp_path / "out"
+    # As typed at a terminal: a shell script's background job (CI started with `&`) inherits
+    # SIGINT ignored, and Python then installs no KeyboardInterrupt handler; Ctrl-C needs it.
     proc = subprocess.Popen([*AUTOGRADER, "grade", "add", str(sub), "--out", str(out), "--course", str(COURSE)],
-                            cwd=REPO, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            cwd=REPO, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and len(list((out / "students").glob("*.json"))) < 1:
         time.sleep(0.2)

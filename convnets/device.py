@@ -39,9 +39,9 @@ def page_setup(seed: int = 0) -> torch.device:
     On the CPU it also uses one thread: the book's models are small, a second thread gains
     little, and threads that wait for each other run several times slower when other
     programs share the cores (measured while building the book on a busy 2-core machine).
-    On a GPU it turns TensorFloat-32 off, which cuDNN convolutions use by default: with it,
-    float32 results differ from the CPU's in the fourth digit, enough to break the pages'
-    checks that two computations agree (seen on an H100, `bench/REPORT.md`).
+    On a GPU it turns TensorFloat-32 off, which cuDNN convolutions use by default: its
+    10-bit mantissa broke Chapter 4's check that two trained heads agree to 1e-5 (they
+    differed by 4e-5 on an H100; `bench/gpu.sh`).
     """
     seed_everything(seed)
     chosen = device()

@@ -6,10 +6,13 @@ MyST ``figure`` so every image has a description.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
+from html import escape
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.animation import FuncAnimation
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
@@ -142,3 +145,29 @@ def plot_history(history: Mapping[str, Sequence[float]], title: str | None = Non
         fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+# matplotlib's jshtml player draws its buttons with Font Awesome icons from a CDN; the book
+# works offline, so the buttons get plain text symbols instead.
+_PLAYER_SYMBOLS = {"fa-minus": "−", "fa-fast-backward": "⏮", "fa-step-backward": "◀|",
+                   "fa-play fa-flip-horizontal": "◀", "fa-pause": "⏸", "fa-play": "▶",
+                   "fa-step-forward": "|▶", "fa-fast-forward": "⏭", "fa-plus": "+"}
+
+
+def animation_html(animation: FuncAnimation, alt: str, label: str = "Animation frame") -> str:
+    """An animation as a self-contained HTML player that works offline and is accessible.
+
+    ``FuncAnimation.to_jshtml()`` embeds every frame as a PNG and a small JavaScript
+    player; this removes its only network request (the Font Awesome stylesheet, replaced by
+    text symbols on the buttons), gives the frame image the alternative text ``alt`` and the
+    frame slider an accessible ``label``. Show the result with ``IPython.display.HTML``.
+    """
+    html = animation.to_jshtml()
+    html = re.sub(r'<link rel="stylesheet"\s+href="https?://[^"]*font-awesome[^"]*">', "", html)
+    for icon, symbol in _PLAYER_SYMBOLS.items():
+        html = html.replace(f'<i class="fa {icon}"></i>', f'<span aria-hidden="true">{symbol}</span>')
+    html = re.sub(r'<img id="(_anim_img\w+)">',
+                  lambda m: f'<img id="{m.group(1)}" alt="{escape(alt, quote=True)}">', html)
+    html = html.replace('class="anim-slider"',
+                        f'class="anim-slider" aria-label="{escape(label, quote=True)}"')
+    return html

@@ -3,6 +3,7 @@ pretrained backbone (without any network) and the training loop."""
 
 from __future__ import annotations
 
+import re
 import socket
 
 import matplotlib
@@ -190,6 +191,21 @@ def test_plots_return_figures() -> None:
         assert isinstance(figure, Figure) and figure.axes
         figure.canvas.draw()
         plt.close(figure)
+
+
+def test_animation_html_plays_offline_with_a_text_alternative() -> None:
+    from matplotlib.animation import FuncAnimation
+
+    fig, ax = plt.subplots(figsize=(1, 1))
+    line, = ax.plot([0, 1], [0, 1])
+    animation = FuncAnimation(fig, lambda i: (line.set_ydata([0, i]),), frames=3)
+    html = plots.animation_html(animation, alt='boxes "removed" one by one', label="NMS step")
+    plt.close(fig)
+    assert "http" not in html, "the player must not load anything from the network"
+    assert "fa fa-" not in html and "▶" in html, "icon fonts replaced by text symbols"
+    assert html.count("data:image/png;base64") == 3, "every frame embedded in the page"
+    assert re.search(r'<img id="_anim_img\w+" alt="boxes &quot;removed&quot; one by one">', html)
+    assert 'class="anim-slider" aria-label="NMS step"' in html
 
 
 def test_show_matrix_text_stays_readable_on_negative_values() -> None:

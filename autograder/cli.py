@@ -1,4 +1,4 @@
-"""``autograder release | grade | check``: see the top-level README."""
+"""``autograder release | grade | collect | check``: see the top-level README."""
 
 from __future__ import annotations
 
@@ -25,6 +25,16 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--set", action="append", default=[], metavar="LIMIT=VALUE",
                        help="override a limit of the notebook, e.g. --set test_timeout=10 (repeatable)")
     grade.add_argument("--course", type=Path, default=None, help="course root holding solutions/ (default: this repo)")
+    col = sub.add_parser("collect", help="copy each student's latest submission from the nbgrader "
+                                         "exchange, refusing links and foreign-owned ones")
+    col.add_argument("assignment")
+    col.add_argument("course_dir", type=Path, help="the instructor's nbgrader course directory")
+    col.add_argument("--exchange", type=Path,
+                     default=Path(os.environ.get("NBGRADER_EXCHANGE", "/srv/nbgrader/exchange")),
+                     help="the nbgrader exchange (default: $NBGRADER_EXCHANGE or /srv/nbgrader/exchange)")
+    col.add_argument("--course-id", default="convnets", help="nbgrader course id (default convnets)")
+    col.add_argument("--uids", type=Path, default=None,
+                     help="JSON {student: uid} when students are not system users here (Kubernetes)")
     chk = sub.add_parser("check", help="solutions score 100, blank notebooks 0, every mutant loses points")
     chk.add_argument("assignments", nargs="*")
     chk.add_argument("--jobs", type=int, default=2)
@@ -49,6 +59,11 @@ def main(argv: list[str] | None = None) -> int:
             overrides[key] = float(value) if "timeout" in key else int(value)
         return grade_all(args.assignment, args.submitted, args.out, jobs=args.jobs, force=args.force,
                          course=(args.course or COURSE_DIR).resolve(), overrides=overrides)
+    if args.command == "collect":
+        from autograder.collect import collect, load_uids
+
+        return collect(args.assignment, args.course_dir.resolve(), args.exchange, args.course_id,
+                       load_uids(args.uids) if args.uids else None)
     if args.command == "release":
         from autograder.release import release
         from autograder.sandbox import COURSE_DIR

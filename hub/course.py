@@ -1,8 +1,9 @@
 """Names, paths and system-user helpers shared by the hub's config, launcher and tests.
 
 The hub itself runs as root from the repository's .venv. Everything a student's server
-runs or reads lives under PREFIX (world-readable), because the repository's .venv links
-to an interpreter under /root that other users cannot execute.
+runs or reads lives under PREFIX (world-readable) and in the exchange; nothing comes from
+the checkout, which the hub closes to every other user (`seal`): it holds the hidden
+material in `solutions/` and in the history in `.git`.
 """
 
 from __future__ import annotations
@@ -111,6 +112,24 @@ def hub_environment(**extra: str) -> dict[str, str]:
     }
     env.update(extra)
     return env
+
+
+def seal(folder: Path) -> None:
+    """Take away every other user's access to `folder` (group and others): students are real
+    users here. Used for the whole checkout: its `.git` holds every hidden test, solution and
+    mutant in its history (`git show HEAD:solutions/...`), whatever mode `solutions/` has."""
+    if folder.exists():
+        os.chmod(folder, os.stat(folder).st_mode & ~0o077)
+
+
+def reachable_by_others(path: Path) -> bool:
+    """Whether a user who is neither the owner nor in the group may enter every directory on
+    the way to `path` (and `path` itself): one closed directory on the way keeps them out."""
+    path = Path(os.path.realpath(path))
+    for folder in (path, *path.parents):
+        if not os.stat(folder).st_mode & 0o001:
+            return False
+    return True
 
 
 def protect(folder: Path) -> None:

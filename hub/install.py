@@ -6,7 +6,8 @@
   /usr/bin/python3.11 (world-executable) with hub/singleuser-requirements.txt;
 * /opt/convnets-hub/proxy: configurable-http-proxy from the npm registry (hub/package-lock.json);
 * the course's nbgrader config inside that venv, and the students' extra Jupyter config;
-* the nbgrader exchange /srv/nbgrader/exchange (everyone may write, sticky like /tmp);
+* the nbgrader exchange /srv/nbgrader/exchange (everyone may write, sticky like /tmp), and
+  in it the course's folder, owned by the instructor (once that user exists);
 * with --browser: Debian's chromium, for the browser test.
 
 Each part is redone only when its input file changed (a hash stamp), so a second run takes
@@ -19,12 +20,26 @@ import argparse
 import hashlib
 import json
 import os
+import pwd
 import shutil
+import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
-from hub.course import CHROMIUM, EXCHANGE, HUB_DIR, PREFIX, PROXY, STUDENT_CONFIG, VENV
+from hub.course import (
+    CHROMIUM,
+    COURSE_ID,
+    EXCHANGE,
+    HUB_DIR,
+    INSTRUCTORS,
+    PREFIX,
+    PROXY,
+    STUDENT_CONFIG,
+    VENV,
+    user_exists,
+)
 
 BASE_PYTHON = Path("/usr/bin/python3.11")
 REQUIREMENTS = HUB_DIR / "singleuser-requirements.txt"
@@ -112,6 +127,33 @@ def make_exchange(root: Path = EXCHANGE) -> None:
         os.chmod(parent, os.stat(parent).st_mode | 0o055)
 
 
+def make_course_exchange(instructor: str, root: Path = EXCHANGE, course_id: str = COURSE_ID) -> Path:
+    """The course's folder in the exchange, made now and owned by the instructor (mode 755).
+
+    The exchange is writable by everyone: a student who made `<exchange>/<course>` before the
+    first release would own it, and `nbgrader release_assignment` then fails ("You don't own
+    the directory"). One that is there already and is not the instructor's own directory is
+    moved aside (`<course>.untrusted-<n>`) and a new one is made."""
+    user = pwd.getpwnam(instructor)
+    path = root / course_id
+    for _attempt in range(10):
+        try:
+            os.mkdir(path, 0o755)  # root's until the chown: nobody else can write into it
+        except FileExistsError:
+            st = os.lstat(path)
+            if stat.S_ISDIR(st.st_mode) and st.st_uid == user.pw_uid:
+                os.chmod(path, stat.S_IMODE(st.st_mode) & ~0o022)
+                return path
+            aside = path.with_name(f"{course_id}.untrusted-{time.time_ns()}")
+            os.rename(path, aside)
+            log(f"{path} was not {instructor}'s (owner uid {st.st_uid}); moved it to {aside}")
+            continue
+        os.chown(path, user.pw_uid, user.pw_gid)
+        os.chmod(path, 0o755)
+        return path
+    raise RuntimeError(f"could not make {path}: something keeps re-creating it")
+
+
 def world_readable(root: Path) -> None:
     """Everything under PREFIX readable (and directories enterable) by every user."""
     for path in (root, *root.parents[:-1]):
@@ -139,6 +181,8 @@ def install(browser: bool = False) -> None:
     install_config()
     world_readable(PREFIX)
     make_exchange()
+    if user_exists(INSTRUCTORS[0]):  # else hub.local makes it when it creates the instructor
+        make_course_exchange(INSTRUCTORS[0])
     if browser:
         install_chromium()
 

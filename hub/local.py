@@ -4,7 +4,9 @@
 
 It installs what the hub needs (hub/install.py), creates the system users `instructor`,
 `student1` and `student2` (random passwords, printed), gives the instructor a course
-directory with the assignments' sources, starts JupyterHub and waits. Ctrl-C stops the
+directory with the assignments' sources and the course's folder in the exchange, closes the
+checkout to every other user (its .git holds the hidden material), starts JupyterHub and
+waits. Ctrl-C stops the
 hub, every user's server and kernel, and removes the users it created (and their homes)
 unless --keep-users. Tests use `LocalHub` the same way.
 """
@@ -29,17 +31,20 @@ from hub.course import (
     EXCHANGE,
     HUB_DIR,
     INSTRUCTORS,
+    PREFIX,
     REPO,
     STUDENTS,
     create_user,
     hub_environment,
     prepare_instructor,
     protect,
+    reachable_by_others,
     remove_user,
+    seal,
     stop_user_processes,
     user_pids,
 )
-from hub.install import install, make_exchange
+from hub.install import install, make_course_exchange, make_exchange
 
 
 class LocalHub:
@@ -65,18 +70,32 @@ class LocalHub:
     def users(self) -> list[str]:
         return self.instructors + self.students
 
-    def start(self, timeout: float = 120) -> LocalHub:
+    def prepare(self) -> LocalHub:
+        """Everything but the hub process: the exchange and the course's folder in it, the
+        users, the instructor's course directory, the checkout closed to other users."""
+        for shared in (self.exchange, PREFIX):  # both are opened to every user
+            if Path(os.path.realpath(shared)).is_relative_to(REPO):
+                raise RuntimeError(f"{shared} is inside the checkout {REPO}, which students "
+                                   "must not reach")
         make_exchange(self.exchange)
         for name in self.users:
             if user_pids(name):
                 raise RuntimeError(f"user {name} has running processes: is another hub running?")
             create_user(name)  # or reuse one that a stopped run of ours left (--keep-users)
             self.created.append(name)
+        make_course_exchange(self.instructors[0], self.exchange)
         protect(Path(self.solutions or REPO / "solutions"))
+        seal(REPO)  # .git, .venv, _build: students' servers need nothing from the checkout
+        if reachable_by_others(REPO):
+            raise RuntimeError(f"other users can still enter {REPO}")
         self.passwords = {name: secrets.token_urlsafe(12) for name in self.users}
         write_password_file(self.state / "passwords.json", self.passwords)
         for name in self.instructors:
             self.course_dir = prepare_instructor(name, self.solutions)
+        return self
+
+    def start(self, timeout: float = 120) -> LocalHub:
+        self.prepare()
         env = hub_environment(
             CONVNETS_HUB_STATE=str(self.state),
             CONVNETS_HUB_PORT=str(self.port),

@@ -42,6 +42,7 @@ from autograder.sandbox import (
     Sandbox,
     SandboxFault,
     SandboxSetupError,
+    isolation_detail,
     isolation_mode,
     uid_base,
 )
@@ -526,7 +527,7 @@ def write_reports(out: Path, assignment: Assignment, students: list[str]) -> Non
                          f"{assignment.max_score:g}", r["status"], r.get("message", "").replace("\n", " ")[:300]])
     _atomic_write(out / "grades.csv", buf.getvalue())
     doc = {"assignment": assignment.name, "grader_version": GRADER_VERSION, "isolation": isolation_mode(),
-           "max_score": assignment.max_score, "students": results}
+           "isolation_detail": isolation_detail(), "max_score": assignment.max_score, "students": results}
     _atomic_write(out / "results.json", json.dumps(doc, indent=1, sort_keys=True))
     (out / "feedback").mkdir(exist_ok=True)
     for r in results:

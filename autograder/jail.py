@@ -1,16 +1,20 @@
-"""Stage 1 of the sandbox: pid 1 of fresh PID/mount/network namespaces, still root.
+"""Stage 1 of the sandbox: pid 1 of fresh PID/mount/network/IPC/UTS namespaces, still root.
 
-Reads its settings (JSON) on standard input, hides the file system behind empty tmpfs
-mounts, mounts back only the Python environment and the course's packages (read-only),
-makes forbidden modules unimportable, then forks the kernel (stage 2, ``kernel.py``) as an
-unprivileged user with rlimits, and reaps every process until the kernel exits. When this
-process dies, the kernel kills every process in the namespace: nothing can outlive it.
+Reads its settings (JSON) on standard input, joins the sandbox's cgroup (so everything it
+starts is bounded as a whole), hides the file system behind empty tmpfs mounts, mounts
+back only the Python environment and the course's packages (read-only), covers every
+other Python package directory and every copy of a forbidden module (``cover``), makes
+forbidden modules unimportable, puts the grader's ``masks`` over the files they name,
+then forks the kernel (stage 2, ``kernel.py``) as an unprivileged user with rlimits, and
+reaps every process until the kernel exits. When this process dies, the kernel kills every
+process in the namespace: nothing can outlive it.
 
 Imports only the standard library: it runs before anything else, as root.
 """
 
 from __future__ import annotations
 
+import base64
 import ctypes
 import json
 import os
@@ -40,8 +44,43 @@ def _under(path: str, parent: str) -> bool:
     return path == parent or path.startswith(parent.rstrip("/") + "/")
 
 
+def _cover(path: str, module: str | None) -> None:
+    """An empty read-only directory over ``path``; for a module, one whose import raises."""
+    _mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=1m")
+    if module:
+        with open(os.path.join(path, "__init__.py"), "w") as f:
+            f.write(f"raise ModuleNotFoundError({f'No module named {module!r}'!r}, name={module!r})\n")
+    _mount(None, path, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+
+
+def _cover_file(path: str) -> None:
+    _mount("/dev/null", path, None, MS_BIND)
+    _mount(None, path, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+
+
+def _stage_masks(masks: dict[str, str]) -> dict[str, int]:
+    """Write each mask's bytes to a file on a private tmpfs; an fd to each (real path -> fd).
+
+    Done before the file system is hidden: the tmpfs (on ``/tmp``) is then covered by the
+    sandbox's own ``/tmp``, and the fds are how the masks are still reached.
+    """
+    if not masks:
+        return {}
+    size = sum(len(base64.b64decode(b)) for b in masks.values()) + 4096 * (len(masks) + 1)
+    _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"mode=700,size={size}")
+    fds = {}
+    for i, (path, data) in enumerate(sorted(masks.items())):
+        staged = f"/tmp/mask-{i}"
+        with open(staged, "wb") as f:
+            f.write(base64.b64decode(data))
+        os.chmod(staged, 0o444)
+        fds[path] = os.open(staged, os.O_PATH)
+    return fds
+
+
 def _set_up_mounts(cfg: dict) -> None:
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
+    mask_fds = _stage_masks(cfg.get("masks") or {})
     keep = sorted({os.path.realpath(p) for p in cfg["keep"] if os.path.isdir(p)}, key=len)
     keep_fds = {p: os.open(p, os.O_PATH | os.O_DIRECTORY) for p in keep}
     size = f"size={cfg['disk_mb']}m"
@@ -60,14 +99,21 @@ def _set_up_mounts(cfg: dict) -> None:
         _mount(f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)
         _mount(None, path, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
         os.close(fd)
+    for path, how in cfg.get("cover") or []:  # foreign site-packages, other copies of forbidden modules
+        if how == "file" and os.path.isfile(path):
+            _cover_file(path)
+        elif how != "file" and os.path.isdir(path):
+            _cover(path, how.partition(":")[2] or None)
     for name, where in cfg["forbidden"].items():
         if os.path.isdir(where):
-            _mount("tmpfs", where, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=1m")
-            with open(os.path.join(where, "__init__.py"), "w") as f:
-                f.write(f"raise ModuleNotFoundError({f'No module named {name!r}'!r}, name={name!r})\n")
-            _mount(None, where, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+            _cover(where, name)
         elif os.path.isfile(where):
-            _mount("/dev/null", where, None, MS_BIND)
+            _cover_file(where)
+    for path, fd in mask_fds.items():
+        if os.path.isfile(path):
+            _mount(f"/proc/self/fd/{fd}", path, None, MS_BIND)
+            _mount(None, path, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+        os.close(fd)
     if cfg.get("kernel_file") and os.path.isfile(cfg["launcher"]):
         _mount(cfg["kernel_file"], cfg["launcher"], None, MS_BIND)
         _mount(None, cfg["launcher"], None, MS_BIND | MS_REMOUNT | MS_RDONLY)
@@ -149,6 +195,9 @@ def main() -> None:
     os.set_inheritable(RPC_FD, True)
     status = os.fdopen(STATUS_FD, "w", buffering=1)
     try:
+        for procs in cfg.get("cgroup_procs") or []:  # before anything else runs: all of it is bounded
+            with open(procs, "w") as f:
+                f.write("0")
         if cfg["mode"] == "reduced":
             os.setsid()
         else:

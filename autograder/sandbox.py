@@ -1,14 +1,18 @@
 """The grader's side of the sandbox: start it, talk to it, time it out, kill it.
 
 One :class:`Sandbox` is one kernel process (``kernel.py``) behind ``jail.py`` in its own
-PID, mount and network namespaces (``unshare``), as an unprivileged user. Without root,
-a user namespace is tried; without that, a plain process group with rlimits, recorded as
-``isolation: "reduced"``. Killing the sandbox kills ``unshare``, whose ``--kill-child``
-kills the namespace's pid 1, which takes every process of the namespace with it.
+PID, mount, network, IPC and UTS namespaces (``unshare``), as an unprivileged user, in a
+cgroup of its own that bounds its memory and process count as a whole (``cgroup.py``).
+Without root, a user namespace is tried; without that, a plain process group with
+rlimits, recorded as ``isolation: "reduced"``. Killing the sandbox kills ``unshare``,
+whose ``--kill-child`` kills the namespace's pid 1, which takes every process of the
+namespace (and its System V IPC objects) with it; then the cgroup is removed.
 """
 
 from __future__ import annotations
 
+import base64
+import functools
 import importlib.util
 import json
 import os
@@ -22,10 +26,13 @@ import sys
 import tempfile
 import threading
 import time
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder import protocol
+from autograder.cgroup import Cgroup
+from autograder.cgroup import support as cgroup_support
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 COURSE_DIR = PACKAGE_DIR.parent
@@ -84,11 +91,13 @@ _SIGNAL_NAMES = {signal.SIGSEGV: "a segmentation fault", signal.SIGABRT: "an abo
                  signal.SIGILL: "an illegal instruction", signal.SIGXCPU: "the CPU time limit"}
 
 _mode_cache: str | None = None
+OUT_OF_MEMORY = ("the sandbox ran out of memory: its processes together used more than the memory limit, "
+                 "and the system killed one of them")
 
 
 def _unshare_argv(mode: str) -> list[str]:
     base = ["setpriv", "--pdeathsig", "KILL", "--", "unshare", "--pid", "--fork", "--kill-child",
-            "--mount", "--net", "--mount-proc", "--propagation", "private"]
+            "--mount", "--net", "--ipc", "--uts", "--mount-proc", "--propagation", "private"]
     if mode == "user-namespace":
         base.insert(base.index("--pid"), "--user")
         base.insert(base.index("--pid"), "--map-root-user")
@@ -161,6 +170,117 @@ def kept_paths() -> list[str]:
     return sorted(p for p in paths if os.path.isdir(p))
 
 
+SITE_DIR_NAMES = ("site-packages", "dist-packages")
+ARCHIVES = (".whl", ".egg", ".zip", ".pyz", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz")
+ZIPS = (".whl", ".egg", ".zip", ".pyz")
+MODULE_FILES = (".py", ".pyc", ".so", ".pyd")
+
+
+def _zip_holds(path: str, names: frozenset[str]) -> bool:
+    """Whether a zip file holds a package or module of one of ``names`` (at any depth)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entries = archive.namelist()
+    except (OSError, zipfile.BadZipFile, ValueError, RuntimeError):
+        return False
+    for entry in entries:
+        parts = entry.split("/")
+        if any(p in names for p in parts[:-1]) or parts[-1].split(".")[0] in names:
+            return True
+    return False
+
+
+@functools.lru_cache(maxsize=8)
+def covered_paths(forbidden: tuple[str, ...] = ()) -> tuple[tuple[str, str], ...]:
+    """What the jail covers, as (path, how): Python packages that are not the environment's.
+
+    The sandbox sees the operating system's directories and the kept paths (the venv, the
+    base installation it links to, the course's packages). Every ``site-packages`` /
+    ``dist-packages`` directory among them that is not the environment's own (the base
+    installation's, Debian's ``/usr/lib/python3/dist-packages``, ``/usr/local/lib/python3*``,
+    a tool's bundled Python) is covered by an empty directory (``"empty"``); every copy of
+    a forbidden module anywhere there, by name (a package directory, a module file, an
+    archive named after it or a zip that holds it, however deep), is covered by a stub
+    (``"stub:<name>"``) or by an empty file (``"file"``). So ``sys.path``, ``site``, ``.pth``
+    files and zipimport find nothing but the standard library and the venv's own packages.
+    A walk of the visible tree (about a second), once per grader process and assignment.
+    """
+    names = frozenset(forbidden)
+    own = {os.path.realpath(p) for p in site.getsitepackages()}
+    roots: list[str] = []
+    for root in sorted({os.path.realpath(p) for p in [*SYSTEM_DIRS, *kept_paths()]} - {"/proc", "/sys", "/dev"}):
+        if os.path.isdir(root) and not any(root.startswith(r.rstrip("/") + "/") for r in roots):
+            roots.append(root)
+    found: list[tuple[str, str]] = []
+    stack = list(reversed(roots))
+    while stack:  # os.scandir, not os.walk: the entry types come with the listing (~2x faster)
+        try:
+            entries = list(os.scandir(stack.pop()))
+        except OSError:
+            continue
+        for entry in entries:
+            name, path = entry.name, entry.path
+            if entry.is_dir(follow_symlinks=False):
+                if name in names:
+                    found.append((path, f"stub:{name}"))
+                elif name in SITE_DIR_NAMES and os.path.realpath(path) not in own:
+                    found.append((path, "empty"))
+                else:
+                    stack.append(path)
+                continue
+            lower = name.lower()
+            if name in names and entry.is_symlink():  # a link named like a forbidden package
+                found.append((path, f"stub:{name}" if entry.is_dir() else "file"))
+            elif name.split(".")[0] in names and lower.endswith(MODULE_FILES):
+                found.append((path, "file"))
+            elif lower.endswith(ARCHIVES) and (
+                    any(lower.startswith(n.lower()) and lower[len(n):len(n) + 1] in ("-", "_", ".") for n in names)
+                    or (lower.endswith(ZIPS) and names and _zip_holds(path, names))):
+                found.append((path, "file"))
+    return tuple(found)
+
+
+def isolation_detail(mode: str | None = None) -> str:
+    """What the sandbox bounds here, in words (``isolation_detail`` in ``results.json``)."""
+    mode = mode or isolation_mode()
+    if mode == "reduced":
+        return ("reduced: a process group with per-process rlimits (memory, processes, file size, "
+                "CPU); files, network, IPC and the machine's memory as a whole are not isolated")
+    version, why = cgroup_support()
+    names = "pid, mount, network, IPC and UTS namespaces"
+    who = "an unprivileged uid per job slot" if mode == "namespaces" else "a user namespace (no uid change)"
+    if mode == "namespaces" and version != "none":
+        bound = (f"cgroup {version} per sandbox: memory (memory_mb) and processes (nproc) of the whole "
+                 "sandbox, removed with it")
+    else:
+        bound = (f"no cgroup ({why if mode == 'namespaces' else 'needs root'}): memory and processes "
+                 "are bounded per process only (RLIMIT_AS, RLIMIT_NPROC)")
+    return f"{mode}: {names}, {who}; {bound}"
+
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _descendants(root: int) -> list[int]:
+    """``root`` and every process below it (one scan of /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(children.get(pid, []))
+    return found
+
+
 @dataclass
 class Sandbox:
     """One kernel in its jail, and the channel to it."""
@@ -173,9 +293,13 @@ class Sandbox:
     output: bytearray = field(default_factory=bytearray)
     output_dropped: int = 0
     proc: subprocess.Popen | None = None
+    #: real file path -> the bytes a sandbox process reads at that path instead (bind-mounted
+    #: read-only over it by the jail; needs a mount namespace, ignored in "reduced" mode)
+    masks: dict[str, bytes] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.mode = isolation_mode()
+        self.cgroup: Cgroup | None = None  # the sandbox's own cgroup, while it runs
         self._sock: socket.socket | None = None
         self._status_r: int | None = None
         self._drain: threading.Thread | None = None
@@ -193,6 +317,11 @@ class Sandbox:
         launcher = _module_location("ipykernel_launcher")
         if self.mode == "reduced":
             self._scratch = tempfile.mkdtemp(prefix="autograder-kernel-")
+        if self.mode == "namespaces":
+            try:
+                self.cgroup = Cgroup.create(int(self.limits.memory_mb) * 1024 * 1024, int(self.limits.nproc))
+            except OSError as exc:
+                raise SandboxSetupError(f"cannot create the sandbox's cgroup: {exc}") from None
         cfg = {
             "mode": self.mode, "assignment": self.assignment, "uid": self.uid,
             "rpc_fd": child.fileno(), "status_fd": status_w,
@@ -203,6 +332,10 @@ class Sandbox:
             "nproc": int(self.limits.nproc),
             "cpu_s": int(self.limits.notebook_timeout + 60),
             "threads": os.environ.get("OMP_NUM_THREADS", ""),
+            "cgroup_procs": self.cgroup.procs_files if self.cgroup else [],
+            "cover": [list(c) for c in covered_paths(tuple(sorted(self.forbidden)))
+                      if c[0] not in forbidden.values()] if self.mode != "reduced" else [],
+            "masks": {os.path.realpath(p): base64.b64encode(data).decode() for p, data in self.masks.items()},
         }
         argv = [sys.executable, "-m", "autograder.jail"]
         if self.mode != "reduced":
@@ -257,8 +390,10 @@ class Sandbox:
         return bytes(self.output).decode("utf-8", "replace")
 
     def kill(self) -> None:
-        """Kill the whole namespace (every process in it) and wait for it."""
+        """Kill the whole namespace (every process in it) and wait for it; remove the cgroup."""
         if self.proc is None:
+            if self.cgroup is not None:
+                self.cgroup.remove()
             return
         try:
             if self.mode == "reduced":
@@ -287,6 +422,8 @@ class Sandbox:
         if self._scratch:
             shutil.rmtree(self._scratch, ignore_errors=True)
         self.proc = None
+        if self.cgroup is not None:
+            self.cgroup.remove()  # whatever is left in it, then the cgroup itself
 
     def close(self) -> None:
         if self.proc is not None and self._sock is not None:
@@ -316,7 +453,10 @@ class Sandbox:
     def _death(self) -> SandboxFault:
         """Why the kernel is gone, as a student-facing status."""
         status = self._read_status(5)
+        oom = self.cgroup is not None and self.cgroup.new_oom_kill()
         self.kill()
+        if oom:
+            return SandboxFault("out_of_memory", OUT_OF_MEMORY)
         if status and "setup_error" in status:
             return SandboxFault("crashed", f"sandbox setup failed: {status['setup_error']}")
         if status and "signal" in status:
@@ -374,4 +514,8 @@ class Sandbox:
             protocol.send(self._sock, message)
         except (OSError, TimeoutError):
             raise self._death() from None
-        return self._receive(deadline)
+        reply = self._receive(deadline)
+        if self.cgroup is not None and self.cgroup.new_oom_kill():  # e.g. a forked child, not the kernel
+            self.kill()
+            raise SandboxFault("out_of_memory", OUT_OF_MEMORY)
+        return reply

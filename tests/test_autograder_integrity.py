@@ -61,6 +61,12 @@ def sandbox_processes() -> list[str]:
     return [line for line in out.splitlines() if line.split() and UID_BASE <= int(line.split()[0]) < UID_BASE + 64]
 
 
+def sandbox_shm_segments() -> list[str]:
+    """System V shared memory segments a sandbox user created (what `ipcs -m` lists)."""
+    lines = Path("/proc/sysvipc/shm").read_text().splitlines()[1:] if Path("/proc/sysvipc/shm").exists() else []
+    return [line for line in lines if UID_BASE <= int(line.split()[9]) < UID_BASE + 64]  # column cuid
+
+
 def cases(assignment: str) -> list[Path]:
     return sorted((CORPUS / assignment).glob("*.py"))
 
@@ -133,6 +139,7 @@ def test_integrity_corpus(assignment, tmp_path):
 
     time.sleep(1)
     assert not sandbox_processes(), "processes of a sandbox outlived grading"
+    assert not sandbox_shm_segments(), f"shared memory of a sandbox outlived grading: {sandbox_shm_segments()}"
     assert tree_digest(*course_roots) == course_before, "grading changed the course directory"
     owned = [p for p in REPO.iterdir() if p.name not in (".venv", "_build", ".git")
              for p in ([p] + (list(p.rglob("*")) if p.is_dir() else []))

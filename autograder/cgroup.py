@@ -57,25 +57,34 @@ def _mounts(fstype: str) -> list[tuple[str, str]]:
 
 
 def _v2_parent() -> tuple[Path | None, str]:
+    """Where sandbox cgroups go in cgroup v2: below the grader's own cgroup when it can
+    delegate memory and pids, else next to it (its parent's subtree has them already)."""
     own = _own_cgroups().get("")
     if own is None:
         return None, "no cgroup v2 hierarchy"
     for mount, _ in _mounts("cgroup2"):
-        parent = Path(mount) / own.lstrip("/")
+        here = Path(mount) / own.lstrip("/")
         try:
-            available = (parent / "cgroup.controllers").read_text().split()
+            available = (here / "cgroup.controllers").read_text().split()
         except OSError:
             continue
         if not {"memory", "pids"} <= set(available):
             return None, f"cgroup v2 at {mount} without the memory and pids controllers"
         try:
-            enabled = (parent / "cgroup.subtree_control").read_text().split()
-            if not {"memory", "pids"} <= set(enabled):
-                (parent / "cgroup.subtree_control").write_text("+memory +pids")
-        except OSError as exc:
-            return None, (f"cgroup v2: cannot delegate memory and pids below {parent} ({exc.strerror}); "
+            if not {"memory", "pids"} <= set((here / "cgroup.subtree_control").read_text().split()):
+                (here / "cgroup.subtree_control").write_text("+memory +pids")
+            return here, ""
+        except OSError as exc:  # EBUSY: the grader's cgroup holds processes ("no internal processes")
+            parent = here.parent
+            try:
+                beside = here != Path(mount) and os.access(parent, os.W_OK) and \
+                    {"memory", "pids"} <= set((parent / "cgroup.subtree_control").read_text().split())
+            except OSError:
+                beside = False
+            if beside:
+                return parent, ""
+            return None, (f"cgroup v2: cannot delegate memory and pids below {here} ({exc.strerror}); "
                           "run the grader in a cgroup of its own, e.g. systemd-run --scope -p Delegate=yes")
-        return parent, ""
     return None, "no cgroup v2 hierarchy"
 
 

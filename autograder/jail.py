@@ -199,7 +199,8 @@ def main() -> None:
             with open(procs, "w") as f:
                 f.write("0")
         if cfg["mode"] == "reduced":
-            os.setsid()
+            if os.getsid(0) != os.getpid():  # the grader's Popen(start_new_session=True) made it one
+                os.setsid()
         else:
             _set_up_mounts(cfg)
         uid = cfg["uid"] if cfg["mode"] == "namespaces" else None

@@ -9,7 +9,9 @@ top-level assignments: ``CELLS = {grade_id: source}`` replaces solution cells;
 optionally ``ADDED = [(after_grade_id_or_None, source), ...]`` adds cells the student
 wrote, ``DROP = [grade_id, ...]`` deletes cells, ``EDIT = {grade_id: source}`` edits any
 cell (e.g. a test cell); ``FAILS = [grade_id, ...]`` (mutants) and, for integrity cases,
-``EXPECT = {grade_id: status}`` (every other graded cell must pass).
+``EXPECT = {grade_id: status}`` (every other graded cell must pass); ``LINK = "path"`` makes
+the submitted notebook a symbolic link to that path (relative to the course root) and
+``SUBMISSION_STATUS`` is then the submission's expected status (default ``graded``).
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ from autograder.sandbox import COURSE_DIR
 def load_variant(path: Path) -> dict:
     ns: dict = {"__name__": f"variant_{path.stem}", "__file__": str(path)}
     exec(compile(path.read_text(), str(path), "exec"), ns)  # noqa: S102 - instructor-written file
-    return {k: ns.get(k) for k in ("__doc__", "CELLS", "ADDED", "DROP", "EDIT", "FAILS", "EXPECT", "RAW")}
+    return {k: ns.get(k) for k in ("__doc__", "CELLS", "ADDED", "DROP", "EDIT", "FAILS", "EXPECT", "RAW",
+                                   "LINK", "SUBMISSION_STATUS")}
 
 
 def make_submission(source: Path, variant: dict) -> str:

@@ -12,7 +12,7 @@ table { border-collapse: collapse; width: 100%; }
 td, th { border: 1px solid #ccc; padding: .4rem; vertical-align: top; text-align: left; }
 pre { white-space: pre-wrap; background: #f6f6f6; padding: .5rem; margin: 0; }
 .passed { color: #1a7f37; } .failed, .error, .forbidden, .missing { color: #b00020; }
-.timeout, .out_of_memory, .crashed, .exited { color: #8a4b00; }
+.timeout, .out_of_memory, .crashed, .exited, .protocol { color: #8a4b00; }
 """
 
 

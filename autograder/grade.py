@@ -20,9 +20,11 @@ import random
 import re
 import signal
 import sys
+import threading
 import time
 import traceback
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,8 +50,16 @@ from autograder.sandbox import (
 )
 from autograder.static import scan
 
-GRADER_VERSION = "1"
+GRADER_VERSION = "2"
 MAX_RESTARTS = 12
+#: How far past a hidden part's own deadline the grader's alarm fires, whatever the hidden
+#: part or the channel is doing (a backstop: calls already stop at the deadline).
+HARD_DEADLINE_GRACE = 5.0
+#: What a message may carry into feedback (the student's own exception text included).
+MESSAGE_CHARS = 2000
+#: The private (heap) memory one grading process may use, in MiB (RLIMIT_DATA): a reply that
+#: would need more fails that submission's task with a MemoryError instead of the machine.
+WORKER_MEMORY_MB = int(os.environ.get("AUTOGRADER_WORKER_MB", "6144"))
 
 
 def source_notebook(assignment: str, course: Path = COURSE_DIR) -> Path:
@@ -61,14 +71,64 @@ def file_digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "no-file"
 
 
-def _seed_grader() -> None:
-    random.seed(0)
+def student_seed(assignment: str, student_id: str) -> int:
+    """The seed of one student's hidden inputs: different per student and assignment (so
+    feedback collected over the years is no lookup table), the same at every regrade."""
+    return int.from_bytes(hashlib.sha256(f"{assignment}/{student_id}".encode()).digest()[:4], "big")
+
+
+def _seed_grader(seed: int) -> None:
+    random.seed(seed)
     import numpy as np
 
-    np.random.seed(0)
+    np.random.seed(seed)
     torch = sys.modules.get("torch")
     if torch is not None:
-        torch.manual_seed(0)
+        torch.manual_seed(seed)
+
+
+class HardDeadline(BaseException):
+    """The grader's alarm: a hidden part ran past its deadline plus the grace."""
+
+
+@contextlib.contextmanager
+def hard_deadline(seconds: float):
+    """Raise :class:`HardDeadline` after ``seconds`` in the main thread, whatever runs then.
+
+    Calls to the sandbox already stop at their deadline; this also bounds grader-side work
+    (decoding, checking) however a submission's replies make it behave. Only the main thread
+    gets signals, so elsewhere (a test's worker thread) this does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def fire(signum, frame):  # noqa: ARG001
+        raise HardDeadline(f"no answer within {seconds:.0f} s")
+
+    previous = signal.signal(signal.SIGALRM, fire)
+    signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.01))
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+_masks: dict[str, dict[str, bytes]] = {}
+
+
+def assignment_masks(assignment: Assignment) -> dict[str, bytes]:
+    """Files the sandbox sees replaced (e.g. held-out data blanked): the notebook's ``"masks"``
+    names a function of the course's code, ``"module:function"``, returning {real path: bytes};
+    computed here, in the grader, once per process."""
+    spec = str(assignment.config.get("masks") or "")
+    if spec and spec not in _masks:
+        import importlib
+
+        module, _, name = spec.partition(":")
+        _masks[spec] = dict(getattr(importlib.import_module(module), name)())
+    return _masks.get(spec, {})
 
 
 @dataclass
@@ -104,7 +164,8 @@ class Runner:
 
     def _new_sandbox(self) -> Sandbox:
         self._collect_output()
-        box = Sandbox(self.assignment.name, self.limits, self.assignment.forbidden, self.hide, self.uid)
+        box = Sandbox(self.assignment.name, self.limits, self.assignment.forbidden, self.hide, self.uid,
+                      masks=assignment_masks(self.assignment))
         box.start()
         return box
 
@@ -131,7 +192,7 @@ class Runner:
             if status == "timeout":
                 message = f"the cell did not finish within {budget:.0f} s"
         if first_time or status not in ("ok", "error"):
-            outcome = CellOutcome(cell.label, status, message[:4000], time.monotonic() - start)
+            outcome = CellOutcome(cell.label, status, message[:MESSAGE_CHARS], time.monotonic() - start)
             if first_time:
                 self.outcomes.append(outcome)
             else:
@@ -139,6 +200,16 @@ class Runner:
 
     def run_cells(self) -> None:
         self.sandbox = self._new_sandbox()
+        try:
+            with hard_deadline(max(self.remaining(), 0.0) + HARD_DEADLINE_GRACE):
+                self._run_all_cells()
+        except HardDeadline:
+            self._collect_output()
+            done = len(self.outcomes)
+            for cell in self.plan.cells[done:]:
+                self.outcomes.append(CellOutcome(cell.label, "timeout", "the notebook's time limit ran out"))
+
+    def _run_all_cells(self) -> None:
         for index in range(len(self.plan.cells)):
             if self.remaining() <= 0:
                 self.outcomes.append(CellOutcome(self.plan.cells[index].label, "skipped",
@@ -225,11 +296,19 @@ class Runner:
             raise fault
         raise harness.remote_error(what, reply)
 
+    def cpu_clocks(self) -> tuple[float, float]:
+        """The sandbox's CPU clocks: what ``speed_ratio`` charges the student's code."""
+        return self.sandbox.cpu_clocks() if self.sandbox is not None else (0.0, 0.0)
+
     def call(self, name: str, args: list, kwargs: dict) -> Any:
         return self._request(name, {"op": "call", "name": name, "args": args, "kwargs": kwargs})
 
     def in_submission(self, code: str, **data: Any) -> Any:
         return self._request("your code", {"op": "exec", "code": code, "data": data})
+
+    def abandon(self) -> None:
+        """Kill the kernel now (its channel can no longer be trusted to be in step)."""
+        self._collect_output()
 
     def close(self) -> None:
         if self.sandbox is not None:
@@ -336,6 +415,9 @@ def _classify(exc: BaseException, runner: Runner) -> tuple[str, str, str]:
         return runner.fault.status, runner.fault.message, ""
     if isinstance(exc, SandboxFault):
         return exc.status, exc.message, ""
+    if isinstance(exc, HardDeadline):
+        return ("timeout", f"this task did not finish within the test's time limit "
+                           f"({runner.current_budget:.0f} s): an infinite loop, or far too slow", "")
     if isinstance(exc, harness.MissingFunction):
         return "missing", exc.message, ""
     if isinstance(exc, harness.RemoteError):
@@ -360,6 +442,13 @@ def _cell_problem(runner: Runner, function_cell: str) -> str:
     return ""
 
 
+def _refuse_links(submission: Path) -> None:
+    """A submission is a regular file of its own: never a link to something else to read."""
+    if submission.is_symlink() or not submission.is_file():
+        raise BadNotebook("invalid_notebook", f"{submission.name} is a link or not a regular file: "
+                                              "submit the notebook itself")
+
+
 def grade_submission(source: Path, submission: Path, student_id: str, uid: int = 61000,
                      hide: list[str] | None = None, overrides: dict | None = None) -> dict:
     """Grade one file; never raises for anything the submission does."""
@@ -367,7 +456,7 @@ def grade_submission(source: Path, submission: Path, student_id: str, uid: int =
     assignment = load_assignment(source)
     if overrides:
         assignment = dataclasses.replace(assignment, limits=dataclasses.replace(assignment.limits, **overrides))
-    data = submission.read_bytes() if submission.is_file() else b""
+    data = submission.read_bytes() if submission.is_file() and not submission.is_symlink() else b""
     result: dict[str, Any] = {
         "student_id": student_id, "assignment": assignment.name, "file": str(submission),
         "sha256": file_digest(submission), "source": assignment.fingerprint(),
@@ -382,8 +471,9 @@ def grade_submission(source: Path, submission: Path, student_id: str, uid: int =
                      "message": message, "seconds": 0.0} for g in assignment.graded]
 
     try:
-        if not submission.is_file():
+        if not submission.is_file() and not submission.is_symlink():
             raise BadNotebook("invalid_notebook", f"no notebook found at {submission.name}")
+        _refuse_links(submission)
         nb = read_submission(data)
         plan = plan_cells(assignment, nb)
     except BadNotebook as bad:
@@ -394,6 +484,7 @@ def grade_submission(source: Path, submission: Path, student_id: str, uid: int =
     result["student_code"] = plan.student_code
     tainted = scan([(c.label, c.source) for c in plan.cells if c.origin == "submission"], assignment.forbidden)
     _warm_up(assignment)
+    seed = student_seed(assignment.name, student_id)
     runner = Runner(assignment, plan, assignment.limits, uid, hide or [], tainted=tainted)
     try:
         runner.run_cells()
@@ -413,18 +504,21 @@ def grade_submission(source: Path, submission: Path, student_id: str, uid: int =
             else:
                 budget = min(assignment.limits.test_timeout, runner.remaining())
                 runner.deadline, runner.current_budget, runner.fault = time.monotonic() + budget, budget, None
-                ns = harness.namespace(runner, list(assignment.functions), solution, _fresh(_setup_names(assignment)))
-                _seed_grader()
+                ns = harness.namespace(runner, list(assignment.functions), solution, _fresh(_setup_names(assignment)),
+                                       seed=seed)
+                _seed_grader(seed)
                 try:
-                    with contextlib.redirect_stdout(io.StringIO()):
+                    with contextlib.redirect_stdout(io.StringIO()), hard_deadline(budget + HARD_DEADLINE_GRACE):
                         exec(compile(graded.hidden, f"<hidden test {graded.grade_id}>", "exec"), ns)  # noqa: S102
                     if runner.fault is not None:
                         status, message = runner.fault.status, runner.fault.message
                 except BaseException as exc:  # noqa: BLE001 - every failure becomes a status
                     status, message, detail = _classify(exc, runner)
+                    if isinstance(exc, HardDeadline):
+                        runner.abandon()  # the channel may be mid-frame: a fresh kernel next
                 runner.fault = None
             entry = {"grade_id": graded.grade_id, "points": graded.points if status == "passed" else 0.0,
-                     "max_points": graded.points, "status": status, "message": message[:6000],
+                     "max_points": graded.points, "status": status, "message": message[:MESSAGE_CHARS],
                      "seconds": round(time.monotonic() - start, 3)}
             if detail:
                 entry["detail"] = detail
@@ -467,8 +561,10 @@ def find_submissions(assignment: str, submitted: Path) -> list[tuple[str, Path]]
         return [(safe_id(submitted.stem), submitted)]
     found: list[tuple[str, Path]] = []
     for entry in sorted(submitted.iterdir()):
-        if entry.is_file() and entry.suffix == ".ipynb":
-            found.append((safe_id(entry.stem), entry))
+        if entry.suffix == ".ipynb" and (entry.is_file() or entry.is_symlink()):
+            found.append((safe_id(entry.stem), entry))  # a link is refused when graded
+        elif entry.is_symlink() or (entry / assignment).is_symlink():
+            found.append((safe_id(entry.name), entry if entry.is_symlink() else entry / assignment))
         elif entry.is_dir():
             folder = entry / assignment
             preferred = folder / f"{assignment}.ipynb"
@@ -493,6 +589,18 @@ def _init_worker(slots, jobs: int) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _uid = slots.get()
     os.environ.setdefault("MPLBACKEND", "Agg")
+    limit_worker_memory(WORKER_MEMORY_MB)
+
+
+def limit_worker_memory(megabytes: int) -> None:
+    """Bound this grading process's heap, so that one hostile reply costs one submission."""
+    import resource
+
+    cap = megabytes * 1024 * 1024
+    soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    if hard != resource.RLIM_INFINITY:
+        cap = min(cap, hard)
+    resource.setrlimit(resource.RLIMIT_DATA, (cap, hard))
 
 
 def _grade_task(source: str, path: str, student_id: str, hide: list[str], overrides: dict) -> dict:
@@ -505,9 +613,17 @@ def _grade_task(source: str, path: str, student_id: str, hide: list[str], overri
 
 
 def _atomic_write(path: Path, text: str) -> None:
+    """Write whole or not at all, readable by the grading user alone (scores, student code)."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
     os.replace(tmp, path)
+
+
+def _private_dir(path: Path) -> None:
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path.chmod(0o700)
 
 
 def write_reports(out: Path, assignment: Assignment, students: list[str]) -> None:
@@ -529,7 +645,7 @@ def write_reports(out: Path, assignment: Assignment, students: list[str]) -> Non
     doc = {"assignment": assignment.name, "grader_version": GRADER_VERSION, "isolation": isolation_mode(),
            "isolation_detail": isolation_detail(), "max_score": assignment.max_score, "students": results}
     _atomic_write(out / "results.json", json.dumps(doc, indent=1, sort_keys=True))
-    (out / "feedback").mkdir(exist_ok=True)
+    _private_dir(out / "feedback")
     for r in results:
         _atomic_write(out / "feedback" / f"{r['student_id']}.html", feedback_html(r, assignment))
 
@@ -542,8 +658,8 @@ def grade_all(assignment_name: str, submitted: Path, out: Path, jobs: int = 1, f
         return 2
     assignment = load_assignment(source)
     submissions = find_submissions(assignment_name, submitted)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "students").mkdir(exist_ok=True)
+    _private_dir(out)
+    _private_dir(out / "students")
     ids = [sid for sid, _ in submissions]
     seen: set[str] = set()
     for i, sid in enumerate(ids):  # duplicate ids (a.ipynb next to a/) get a suffix
@@ -575,27 +691,56 @@ def grade_all(assignment_name: str, submitted: Path, out: Path, jobs: int = 1, f
 
     previous = signal.signal(signal.SIGTERM, on_term)
     ctx = multiprocessing.get_context("fork")
-    slots = ctx.Queue()
-    first_uid = uid_base()
-    for slot in range(max(jobs, 1)):
-        slots.put(first_uid + slot)
-    pool = ProcessPoolExecutor(max_workers=max(jobs, 1), mp_context=ctx, initializer=_init_worker,
-                               initargs=(slots, jobs))
+
+    def new_pool() -> ProcessPoolExecutor:
+        slots = ctx.Queue()
+        first_uid = uid_base()
+        for slot in range(max(jobs, 1)):
+            slots.put(first_uid + slot)
+        return ProcessPoolExecutor(max_workers=max(jobs, 1), mp_context=ctx, initializer=_init_worker,
+                                   initargs=(slots, jobs))
+
+    def record(sid: str, result: dict) -> None:
+        result["student_id"] = sid
+        _atomic_write(out / "students" / f"{sid}.json", json.dumps(result, indent=1, sort_keys=True))
+        log(f"  {sid}: {result.get('score', 0):g}/{assignment.max_score:g} {result['status']} "
+            f"({result.get('seconds', 0):.1f} s)")
+
+    pool = new_pool()
     try:
-        pending: dict[Future, str] = {}
+        pending: dict[Future, tuple[str, Path]] = {}
         queue = list(todo)
+        suspects: set[str] = set()  # in flight when a grading process died: graded alone next
         while queue or pending:
-            while queue and len(pending) < max(jobs, 1) * 2:
+            room = 1 if suspects else max(jobs, 1) * 2
+            while queue and len(pending) < room:
                 sid, path = queue.pop(0)
-                pending[pool.submit(_grade_task, str(source), str(path), sid, hide, overrides or {})] = sid
+                pending[pool.submit(_grade_task, str(source), str(path), sid, hide, overrides or {})] = (sid, path)
             done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+            broken = []
             for fut in done:
-                sid = pending.pop(fut)
-                result = fut.result()
-                result["student_id"] = sid
-                _atomic_write(out / "students" / f"{sid}.json", json.dumps(result, indent=1, sort_keys=True))
-                log(f"  {sid}: {result.get('score', 0):g}/{assignment.max_score:g} {result['status']} "
-                    f"({result.get('seconds', 0):.1f} s)")
+                sid, path = pending.pop(fut)
+                try:
+                    result = fut.result()
+                except BrokenProcessPool:
+                    broken.append((sid, path))
+                    continue
+                suspects.discard(sid)
+                record(sid, result)
+            if broken:  # a grading process died (e.g. killed from outside): never the whole run
+                broken += list(pending.values())
+                pending.clear()
+                pool.shutdown(wait=False, cancel_futures=True)
+                pool = new_pool()
+                for sid, path in broken:
+                    if sid in suspects and len(broken) == 1:
+                        record(sid, {"status": "grader_error", "file": str(path), "score": 0.0, "tests": [],
+                                     "sha256": "", "message": "grading this submission killed the grading "
+                                     "process; it is graded again by the next run"})
+                        suspects.discard(sid)
+                    else:
+                        suspects.add(sid)
+                        queue.insert(0, (sid, path))
     except KeyboardInterrupt:
         interrupted = True
         log("autograder: interrupted; finished results are kept, run the same command again to continue",

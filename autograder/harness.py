@@ -7,10 +7,11 @@ sandbox and only plain data comes back. Failure messages are words for the stude
 from __future__ import annotations
 
 import builtins
+import functools
 import math
-import statistics
 import time
 import types
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -132,24 +133,67 @@ def check_array(got: Any, expected: Any, what: str = "the result", atol: float =
         raise TestFailure(f"{what} has the right shape but wrong values (largest difference {worst:.3g})")
 
 
-def time_ratio(student_fn, reference_fn, *args: Any, repeats: int = 5) -> float:
-    """Median wall time of the student's function over the reference's (both timed here)."""
-    def timed(fn) -> float:
-        times = []
-        for _ in range(repeats):
-            start = time.perf_counter()
-            fn(*args)
-            times.append(time.perf_counter() - start)
-        return statistics.median(times)
+@dataclass(frozen=True)
+class Speed:
+    """How many times the student's function took the reference's time (fastest calls)."""
 
-    reference_fn(*args)  # warm up
-    student_fn(*args)
-    return timed(student_fn) / max(timed(reference_fn), 1e-9)
+    cpu_ratio: float   # CPU time: what the code costs, whatever else the machine is doing
+    wall_ratio: float  # wall time: what a person waits (noisy on a busy machine)
 
 
-def hypothesis_names() -> dict[str, Any]:
-    """``settings``, ``given`` and ``st`` with the grader's fixed-seed profile loaded."""
+def _own_cpu() -> tuple[float]:
+    return (time.process_time(),)
+
+
+def speed_ratio(student_fn, reference_fn, make_args, check=None, student_cpu=None, calls: int = 25,
+                budget: float = 3.0, give_up: float = 500.0) -> Speed:
+    """Time the student's function against the reference on fresh inputs.
+
+    Every timed call gets inputs it has never seen (``make_args(i)`` for call ``i``), so a
+    cache keyed on the input cannot win, and ``check(got, expected)`` verifies each result,
+    so a cache keyed on anything weaker returns wrong answers. The student's CPU time is
+    read from outside their process (``student_cpu``: the sandbox's clocks; the largest
+    difference counts), the reference's here, and the FASTEST call of each counts: on a
+    busy machine wall time mostly measures waiting for a CPU, CPU time does not. Very slow
+    code is stopped after a first call over a second and ``give_up`` times the reference.
+    """
+    cpu = student_cpu or _own_cpu
+
+    def timed(fn, args, clocks) -> tuple[float, float, Any]:
+        wall, before = time.perf_counter(), clocks()
+        value = fn(*args)
+        after, took = clocks(), time.perf_counter() - wall
+        return took, max(b - a for a, b in zip(before, after, strict=True)), value
+
+    args = make_args(0)
+    reference_fn(*args)  # warm up (imports, caches of the reference itself)
+    ref_wall, ref_cpu, expected = timed(reference_fn, args, _own_cpu)
+    wall, used, got = timed(student_fn, args, cpu)
+    if check is not None:
+        check(got, expected)
+    spent = wall
+    if wall <= max(give_up * ref_wall, 1.0):
+        for i in range(1, calls):
+            if spent >= budget:
+                break
+            args = make_args(i)
+            took_wall, took_cpu, expected = timed(reference_fn, args, _own_cpu)
+            ref_wall, ref_cpu = min(ref_wall, took_wall), min(ref_cpu, took_cpu)
+            took_wall, took_cpu, got = timed(student_fn, args, cpu)
+            if check is not None:
+                check(got, expected)
+            wall, used, spent = min(wall, took_wall), min(used, took_cpu), spent + took_wall
+    return Speed(cpu_ratio=used / max(ref_cpu, 1e-6), wall_ratio=wall / max(ref_wall, 1e-9))
+
+
+def hypothesis_names(seed: int | None = None) -> dict[str, Any]:
+    """``settings``, ``given`` and ``st`` with the grader's profile loaded.
+
+    With ``seed`` (the student's, see ``grade.student_seed``) every ``@given`` test draws the
+    examples of that seed: different per student, identical at every regrade.
+    """
     from hypothesis import HealthCheck, Phase, given, settings
+    from hypothesis import seed as use_seed
     from hypothesis import strategies as st
 
     if "autograder" not in settings._profiles:
@@ -158,16 +202,29 @@ def hypothesis_names() -> dict[str, Any]:
             suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate],
         )
     settings.load_profile("autograder")
-    return {"settings": settings, "given": given, "st": st}
+    if seed is None:
+        return {"settings": settings, "given": given, "st": st}
+
+    def seeded_given(*args: Any, **kwargs: Any):
+        return lambda test: use_seed(seed)(given(*args, **kwargs)(test))
+
+    return {"settings": settings, "given": seeded_given, "st": st}
 
 
-def namespace(runner, functions: list[str], solution: Any, setup: dict | None = None) -> dict[str, Any]:
-    """A fresh namespace for one hidden part: the setup cells' names, helpers, proxies."""
+def namespace(runner, functions: list[str], solution: Any, setup: dict | None = None,
+              seed: int = 0) -> dict[str, Any]:
+    """A fresh namespace for one hidden part: the setup cells' names, helpers, proxies.
+
+    ``rng`` and the Hypothesis examples depend on the student's ``seed``: hidden inputs
+    differ between students and stay the same when one student is graded again.
+    """
     ns: dict[str, Any] = {"np": np, "math": math, **(setup or {}), "__name__": "__hidden_test__"}
-    ns.update(hypothesis_names())
+    ns.update(hypothesis_names(seed))
     ns.update({
-        "expect": expect, "check_array": check_array, "time_ratio": time_ratio,
+        "expect": expect, "check_array": check_array,
+        "speed_ratio": functools.partial(speed_ratio, student_cpu=runner.cpu_clocks),
         "in_submission": runner.in_submission, "solution": solution, "TestFailure": TestFailure,
+        "student_seed": seed, "rng": np.random.default_rng(seed),
     })
     for name in functions:
         ns[name] = Proxy(name, runner)

@@ -56,8 +56,8 @@ def _error(exc: BaseException, labels: dict[str, str]) -> dict:
         "kind": "exception",
         "type": type(exc).__name__,
         "builtin": type(exc).__module__ == "builtins",
-        "message": message[:2000],
-        "traceback": _student_traceback(exc, labels)[:4000],
+        "message": message[:1000],
+        "traceback": _student_traceback(exc, labels)[-1500:],
     }
 
 
@@ -72,7 +72,6 @@ def main() -> None:
     shell = InteractiveShell.instance(colors="nocolor", history_length=0)
     shell.history_manager.enabled = False
     labels: dict[str, str] = {}
-    harness_ns: dict = {}
     protocol.send(sock, {"op": "ready", "pid": os.getpid()})
     while True:
         try:
@@ -99,15 +98,12 @@ def main() -> None:
                     value = fn(*msg["args"], **msg["kwargs"])
                     reply = {"ok": True, "value": value}
             elif op == "exec":
-                # the student's names, plus what earlier harness code defined (kept apart,
-                # so harness helpers and cached runs never appear in the student's namespace)
-                ns = {**shell.user_ns, **harness_ns, **msg["data"]}
+                # harness code in a copy of the student's names plus the call's data; nothing
+                # of it is kept for the next call (this process is the student's: a harness
+                # cache here is one the student can fill), and the grader checks what it returns
+                ns = {**shell.user_ns, **msg["data"]}
                 _seed()
-                try:
-                    exec(compile(msg["code"], "<grader harness>", "exec"), ns)  # noqa: S102 - trusted harness code
-                finally:
-                    harness_ns.update({k: v for k, v in ns.items() if k not in msg["data"] and k != "result"
-                                       and not k.startswith("__") and shell.user_ns.get(k, harness_ns) is not v})
+                exec(compile(msg["code"], "<grader harness>", "exec"), ns)  # noqa: S102 - public harness code
                 reply = {"ok": True, "value": ns.get("result")}
             elif op == "names":
                 reply = {"ok": True, "value": [n for n in msg["names"] if callable(shell.user_ns.get(n))]}
@@ -123,12 +119,19 @@ def main() -> None:
                 stream.flush()
             except BaseException:  # noqa: BLE001
                 pass
+        reply["id"] = msg.get("id")  # the grader refuses a reply to a request it did not make
         try:
             frame = protocol.encode(reply)
         except protocol.NotData as exc:
-            frame = protocol.encode({"ok": False, "kind": "not_data", "message": str(exc)})
+            frame = protocol.encode({"ok": False, "kind": "not_data", "message": str(exc),
+                                     "id": msg.get("id")})
         except BaseException as exc:  # noqa: BLE001
-            frame = protocol.encode({"ok": False, "kind": "not_data", "message": f"cannot be sent ({type(exc).__name__})"})
+            frame = protocol.encode({"ok": False, "kind": "not_data", "id": msg.get("id"),
+                                     "message": f"cannot be sent ({type(exc).__name__})"})
+        if len(frame) > protocol.DEFAULT_MAX_BYTES:
+            frame = protocol.encode({"ok": False, "kind": "not_data", "id": msg.get("id"),
+                                     "message": f"result of {len(frame) / 2**20:.0f} MiB (the limit "
+                                                f"is {protocol.DEFAULT_MAX_BYTES / 2**20:.0f} MiB)"})
         sock.sendall(frame)
 
 

@@ -5,24 +5,35 @@ A frame is a length-prefixed JSON document plus raw ``.npy`` blobs (written and 
 and scalars of numeric or bool dtype, and lists / tuples / dicts of those can be sent.
 Type checks are exact (``type(x) is list``), so a subclass with a clever ``__eq__`` or
 ``__iter__`` is refused instead of being trusted.
+
+Everything the sandbox sends is hostile until decoded, so what a frame may cost the
+grader is bounded before it is read: the whole frame (``max_bytes``), its JSON document
+(:data:`MAX_DOC_BYTES`), the number of containers in it (:data:`MAX_CONTAINERS`, so
+64 MiB of ``[[],[],...]`` cannot become gigabytes of Python lists) and of arrays
+(:data:`MAX_BLOBS`); and a frame must arrive whole before an absolute deadline, however
+slowly its bytes trickle in.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import math
 import socket
 import struct
+import time
 from typing import Any
 
 import numpy as np
 
 MAX_DEPTH = 32
-DEFAULT_MAX_BYTES = 512 * 1024 * 1024
+DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+MAX_DOC_BYTES = 8 * 1024 * 1024
+MAX_CONTAINERS = 100_000
+MAX_BLOBS = 4096
 _HEADER = struct.Struct("!QI")  # total payload bytes, JSON bytes
 _BLOB = struct.Struct("!Q")
 NUMERIC_KINDS = "biufc"
-
 
 class NotData(TypeError):
     """A value that cannot cross the sandbox boundary."""
@@ -34,6 +45,10 @@ class ProtocolError(Exception):
 
 class ChannelClosed(ProtocolError):
     """The other side closed the connection (usually: the process died)."""
+
+
+class DeadlineExceeded(TimeoutError):
+    """The frame did not arrive whole before the deadline."""
 
 
 def describe(value: Any) -> str:
@@ -91,14 +106,32 @@ def encode(message: dict) -> bytes:
     return _HEADER.pack(len(payload), len(doc)) + payload
 
 
-def _load_array(blob: bytes) -> np.ndarray:
-    arr = np.load(io.BytesIO(blob), allow_pickle=False)
-    if type(arr) is not np.ndarray or not _array_ok(arr):
-        raise ProtocolError("bad array")
-    return arr
+def _load_array(blob: bytes | memoryview) -> np.ndarray:
+    """An ``.npy`` blob whose header must describe exactly the bytes that follow it.
+
+    ``np.load`` on an in-memory file allocates what the header claims before reading, so a
+    forged header of a billion elements would cost gigabytes; the header is checked first.
+    """
+    stream = io.BytesIO(bytes(blob[:70_000]))  # the header only (numpy refuses longer ones)
+    version = np.lib.format.read_magic(stream)
+    read_header = {(1, 0): np.lib.format.read_array_header_1_0,
+                   (2, 0): np.lib.format.read_array_header_2_0}.get(version)
+    if read_header is None:
+        raise ProtocolError("bad array header version")
+    shape, fortran_order, dtype = read_header(stream)
+    if not _array_ok(np.empty(0, dtype=dtype)):
+        raise ProtocolError("bad array dtype")
+    count = math.prod(shape)
+    offset = stream.tell()
+    if count * dtype.itemsize != len(blob) - offset:
+        raise ProtocolError("an array's header does not match its data")
+    if count == 0:
+        return np.empty(shape, dtype=dtype, order="F" if fortran_order else "C")
+    flat = np.frombuffer(blob, dtype=dtype, count=count, offset=offset)
+    return flat.reshape(shape, order="F" if fortran_order else "C").copy(order="K")
 
 
-def _decode(doc: Any, blobs: list[bytes], depth: int = 0) -> Any:
+def _decode(doc: Any, blobs: list[memoryview], depth: int = 0) -> Any:
     if depth > MAX_DEPTH + 2:
         raise ProtocolError("nested too deeply")
     t = type(doc)
@@ -135,45 +168,78 @@ def _decode(doc: Any, blobs: list[bytes], depth: int = 0) -> Any:
     raise ProtocolError("unexpected structure")
 
 
-def decode(payload: bytes, doc_len: int) -> dict:
+def _check_cost(doc: bytes) -> None:
+    """Refuse a document whose decoding would cost far more than its size (cheap scan)."""
+    if len(doc) > MAX_DOC_BYTES:
+        raise ProtocolError(f"a JSON part of {len(doc) / 2**20:.1f} MiB is larger than the "
+                            f"{MAX_DOC_BYTES / 2**20:.0f} MiB limit (send arrays as NumPy arrays)")
+    containers = doc.count(b"[") + doc.count(b"{")  # brackets inside strings count too: safe side
+    if containers > MAX_CONTAINERS:
+        raise ProtocolError(f"a reply with more than {MAX_CONTAINERS:,} lists / dicts / tuples "
+                            "(send arrays as NumPy arrays)")
+
+
+def decode(payload: bytes | bytearray | memoryview, doc_len: int) -> dict:
     """Inverse of :func:`encode` for one frame's payload."""
+    view = memoryview(payload)
     try:
-        doc = json.loads(payload[:doc_len])
-        blobs = []
+        doc_bytes = bytes(view[:doc_len])
+        _check_cost(doc_bytes)
+        doc = json.loads(doc_bytes)
+        blobs: list[memoryview] = []
         pos = doc_len
-        while pos < len(payload):
-            (n,) = _BLOB.unpack_from(payload, pos)
+        while pos < len(view):
+            if len(blobs) >= MAX_BLOBS:
+                raise ProtocolError(f"a reply with more than {MAX_BLOBS} arrays")
+            (n,) = _BLOB.unpack_from(view, pos)
             pos += _BLOB.size
-            blobs.append(payload[pos:pos + n])
+            if pos + n > len(view):
+                raise ProtocolError("an array runs past the end of the frame")
+            blobs.append(view[pos:pos + n])
             pos += n
         message = _decode(doc, blobs)
     except ProtocolError:
         raise
-    except (ValueError, struct.error, RecursionError, OverflowError) as exc:
-        raise ProtocolError(f"malformed frame ({type(exc).__name__})") from exc
+    except Exception as exc:  # noqa: BLE001 - anything a hostile frame provokes is its fault
+        raise ProtocolError(f"malformed frame ({type(exc).__name__})") from None
     if type(message) is not dict:
         raise ProtocolError("a frame must hold a dict")
     return message
 
 
-def _recv_exact(sock: socket.socket, n: int) -> bytes:
-    chunks = []
-    while n:
-        chunk = sock.recv(min(n, 1 << 20))
-        if not chunk:
+def _recv_into(sock: socket.socket, buffer: memoryview, deadline: float | None) -> None:
+    """Fill ``buffer`` from the socket; the deadline is absolute, whatever the bytes do."""
+    got = 0
+    while got < len(buffer):
+        if deadline is not None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise DeadlineExceeded("the frame did not arrive in time")
+            sock.settimeout(remaining)
+        try:
+            n = sock.recv_into(buffer[got:], min(len(buffer) - got, 1 << 20))
+        except TimeoutError:
+            raise DeadlineExceeded("the frame did not arrive in time") from None
+        if not n:
             raise ChannelClosed("connection closed")
-        chunks.append(chunk)
-        n -= len(chunk)
-    return b"".join(chunks)
+        got += n
 
 
 def send(sock: socket.socket, message: dict) -> None:
     sock.sendall(encode(message))
 
 
-def recv(sock: socket.socket, max_bytes: int = DEFAULT_MAX_BYTES) -> dict:
-    """Read one frame (blocking; callers bound the wait with a socket timeout)."""
-    total, doc_len = _HEADER.unpack(_recv_exact(sock, _HEADER.size))
+def recv(sock: socket.socket, deadline: float | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> dict:
+    """Read one frame, whole, before ``deadline`` (a ``time.monotonic()`` value; None: wait)."""
+    header = bytearray(_HEADER.size)
+    _recv_into(sock, memoryview(header), deadline)
+    total, doc_len = _HEADER.unpack(header)
     if total > max_bytes or doc_len > total:
-        raise ProtocolError(f"a reply of {total / 2**20:.0f} MiB is larger than the {max_bytes / 2**20:.0f} MiB limit")
-    return decode(_recv_exact(sock, total), doc_len)
+        raise ProtocolError(f"a reply of {total:,} bytes is larger than the "
+                            f"{max_bytes / 2**20:.0f} MiB limit")
+    if doc_len > MAX_DOC_BYTES:
+        raise ProtocolError(f"a JSON part of {doc_len / 2**20:.1f} MiB is larger than the "
+                            f"{MAX_DOC_BYTES / 2**20:.0f} MiB limit (send arrays as NumPy arrays)")
+    payload = bytearray(total)
+    _recv_into(sock, memoryview(payload), deadline)
+    return decode(payload, doc_len)

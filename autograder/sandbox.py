@@ -304,6 +304,7 @@ class Sandbox:
         self._status_r: int | None = None
         self._drain: threading.Thread | None = None
         self._scratch: str | None = None
+        self._last_id = 0
 
     # -- life cycle -------------------------------------------------------------------
     def start(self, timeout: float = 60) -> None:
@@ -433,6 +434,33 @@ class Sandbox:
                 pass
         self.kill()
 
+    def cpu_clocks(self) -> tuple[float, float]:
+        """CPU seconds the sandbox's processes have used, on two clocks read from /proc.
+
+        ``schedstat`` of every live thread (nanoseconds: precise for short calls), and each
+        live process's ``stat`` times including its exited threads and reaped children
+        (clock ticks: work handed to a thread or a child that ends before the call returns
+        is not lost). Compare differences of each clock and take the larger.
+        """
+        if self.proc is None:
+            return (0.0, 0.0)
+        precise, ticks = 0, 0
+        for pid in _descendants(self.proc.pid):
+            try:
+                with open(f"/proc/{pid}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                ticks += sum(int(v) for v in fields[11:15])  # utime stime cutime cstime
+                tasks = os.listdir(f"/proc/{pid}/task")
+            except (OSError, ValueError):
+                continue
+            for task in tasks:
+                try:
+                    with open(f"/proc/{pid}/task/{task}/schedstat") as f:
+                        precise += int(f.read().split()[0])
+                except (OSError, ValueError, IndexError):
+                    continue
+        return (precise / 1e9, ticks / _TICKS)
+
     @property
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
@@ -490,31 +518,44 @@ class Sandbox:
                 break
             if ready:
                 raise self._death()
-        self._sock.settimeout(max(deadline - time.monotonic(), 0.5))
         try:
-            return protocol.recv(self._sock)
-        except TimeoutError:
+            return protocol.recv(self._sock, deadline)
+        except TimeoutError:  # protocol.DeadlineExceeded: absolute, however the bytes trickle
             self.kill()
             raise SandboxFault("timeout", "time limit reached") from None
         except protocol.ChannelClosed:
             raise self._death() from None
         except protocol.ProtocolError as exc:
             self.kill()
-            raise SandboxFault("error", f"the kernel sent something that is not plain data ({exc})") from None
+            raise SandboxFault("protocol", f"the kernel sent something that is not a plain-data reply "
+                                           f"({str(exc)[:200]})") from None
+        except MemoryError:
+            self.kill()
+            raise SandboxFault("protocol", "the kernel's reply was too costly to read") from None
         except OSError:
             raise self._death() from None
 
     def request(self, message: dict, timeout: float) -> dict:
-        """Send one request and wait for its reply at most ``timeout`` seconds."""
+        """Send one request and wait for its reply at most ``timeout`` seconds in all.
+
+        Each request carries a fresh id that its reply must echo: a frame the grader did not
+        ask for (written to the channel by the submission's code) ends the sandbox.
+        """
         if not self.alive or self._sock is None:
             raise SandboxFault("crashed", "the kernel is not running")
         deadline = time.monotonic() + timeout
+        self._last_id += 1
+        message = {**message, "id": self._last_id}
         try:
             self._sock.settimeout(max(timeout, 0.001))
             protocol.send(self._sock, message)
         except (OSError, TimeoutError):
             raise self._death() from None
         reply = self._receive(deadline)
+        if reply.get("id") != self._last_id:
+            self.kill()
+            raise SandboxFault("protocol", "the kernel sent a reply to a request the grader did not "
+                                           "make (something wrote to the grader's channel)")
         if self.cgroup is not None and self.cgroup.new_oom_kill():  # e.g. a forked child, not the kernel
             self.kill()
             raise SandboxFault("out_of_memory", OUT_OF_MEMORY)

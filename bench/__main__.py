@@ -520,6 +520,29 @@ def bench_throughput(report: Report, n: int = 20) -> None:
                                  ">= 1.6x", f"{speedup:.2f}x", met, why))
 
 
+def bench_reply_cost(report: Report) -> None:
+    """What reading one reply from a sandbox costs a grading worker, hostile or not."""
+    from autograder import protocol
+    from autograder.bench import REPLIES, reply_cost
+
+    rows = [reply_cost(kind) for kind in REPLIES]
+    report.lines += ["", "What reading one reply from the sandbox costs a grading worker "
+                     "(`autograder.bench.reply_cost`: a fresh reader process with a worker's memory limit; "
+                     "peak = its `VmHWM` above its resident memory just before). Before the limits of "
+                     "`autograder/protocol.py`, a 64 MiB reply of nested empty lists took a worker to "
+                     "2,765 MiB and 18 s (issue 13).", ""]
+    report.table(["reply", "frame MB", "outcome", "seconds", "peak MB above baseline", "worker limit MB"],
+                 [[r["reply"], r["frame_mb"], r["outcome"], f"{r['seconds']:.3f}", r["peak_growth_mb"],
+                   r["worker_limit_mb"]] for r in rows])
+    by_kind = {r["reply"]: r for r in rows}
+    worst = max(r["peak_growth_mb"] for r in rows if r["reply"] != "normal")
+    bound = 3 * protocol.DEFAULT_MAX_BYTES / 2**20
+    report.targets.append(Target("grader worker peak, worst hostile reply vs a normal one (18 MB of weights)",
+                                 f"bounded (< {bound:.0f} MB)",
+                                 f"{worst:.0f} MB vs {by_kind['normal']['peak_growth_mb']:.0f} MB",
+                                 worst < bound))
+
+
 # -- GPU --------------------------------------------------------------------------------
 
 def gpu_section(report: Report) -> None:
@@ -547,7 +570,7 @@ SECTIONS: dict[str, list[tuple[str, Callable[..., None], dict]]] = {
     "kernels": [("conv", bench_conv, {}), ("detection", bench_detection, {})],
     "book": [("build", bench_book, {})],
     "grading": [*((a, bench_grading_cost, {"assignment": a}) for a in ASSIGNMENTS),
-                ("throughput", bench_throughput, {})],
+                ("throughput", bench_throughput, {}), ("reply_cost", bench_reply_cost, {})],
 }
 INTROS = {"grading": GRADING_INTRO}
 ALL_TARGETS = [("`conv2d` vs torch, float32 both", "within 3x", "kernels"),
@@ -555,7 +578,8 @@ ALL_TARGETS = [("`conv2d` vs torch, float32 both", "within 3x", "kernels"),
                ("`nms` vs torchvision, 1000 boxes", "within 5x", "kernels"),
                ("full book build, from scratch", "< 600 s", "book"),
                ("slowest page's execution", "<= 120 s", "book"),
-               ("grading throughput, --jobs 2 vs --jobs 1", ">= 1.6x", "grading")]
+               ("grading throughput, --jobs 2 vs --jobs 1", ">= 1.6x", "grading"),
+               ("grader worker peak, worst hostile reply vs a normal one", "bounded", "grading")]
 
 
 def run_unit(section: str, name: str, options: dict) -> Report:

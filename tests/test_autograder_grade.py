@@ -85,6 +85,12 @@ def test_grade_bad_input_and_resume(tmp_path):
     (sub / "other_assignment" / "add").mkdir(parents=True)
     (sub / "other_assignment" / "add" / "add.ipynb").write_text(json.dumps(other))
     (sub / "no_notebook" / "add").mkdir(parents=True)
+    # links to what the student must not submit: the source notebook, a folder holding it
+    (sub / "linked_file" / "add").mkdir(parents=True)
+    (sub / "linked_file" / "add" / "add.ipynb").symlink_to(TOY)
+    (sub / "linked_folder").mkdir()
+    (sub / "linked_folder" / "add").symlink_to(TOY.parent)
+    (sub / "linked_student").symlink_to(TOY.parent.parent)
     before = tree_digest(REPO / "autograder", COURSE, REPO / "solutions", REPO / "exercises")
     sub_before = tree_digest(sub)
     out = tmp_path / "out"
@@ -92,7 +98,14 @@ def test_grade_bad_input_and_resume(tmp_path):
     run = grade(sub, out, "--jobs", "2")
     assert run.returncode == 0, run.stderr + run.stdout
     rows = {r["student_id"]: r for r in csv.DictReader((out / "grades.csv").open())}
-    assert set(rows) == set(VARIANTS) | {"empty", "garbage", "other_assignment", "no_notebook"}
+    links = {"linked_file", "linked_folder", "linked_student"}
+    assert set(rows) == set(VARIANTS) | {"empty", "garbage", "other_assignment", "no_notebook"} | links
+    for sid in links:
+        assert rows[sid]["status"] == "invalid_notebook" and float(rows[sid]["score"]) == 0, rows[sid]
+        assert "link" in rows[sid]["message"], rows[sid]
+    # scores and students' code are the instructor's alone
+    for path in [out, *out.rglob("*")]:
+        assert path.stat().st_mode & 0o077 == 0, (path, oct(path.stat().st_mode))
     score = {sid: float(r["score"]) for sid, r in rows.items()}
     assert score["good"] == 100 and score["tests_edited"] == 60
     assert score["wrong"] == 40 and score["torch"] == 40 and score["no_scale_cell"] == 60

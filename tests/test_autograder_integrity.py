@@ -82,40 +82,42 @@ def test_corpus_size():
             assert isinstance(variant["EXPECT"], dict), f"{case} needs EXPECT"
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_integrity_corpus(assignment, tmp_path):
-    source = REPO / "solutions" / assignment / f"{assignment}.ipynb"
-    if not source.exists():
-        pytest.fail(f"{source} does not exist")
-    graded_ids = [g.grade_id for g in load_assignment(source.resolve()).graded]
-    variants = {case.stem: load_variant(case) for case in cases(assignment)}
-    sub = tmp_path / "submitted"
+def write_class(source: Path, variants: dict[str, dict], sub: Path, assignment: str) -> None:
+    """One submission folder per variant (nbgrader's layout); a LINK variant is a symlink."""
     for sid, variant in variants.items():
         for copy in ([sid, f"{sid}-again"] if sid == REPEAT else [sid]):
             folder = sub / copy / assignment
             folder.mkdir(parents=True)
-            (folder / f"{assignment}.ipynb").write_text(make_submission(source, variant))
-    # what a submission would most like to change (narrowed to this assignment, so that a
-    # maintainer editing another notebook during the run is not taken for the sandbox)
-    course_roots = [REPO / "autograder", REPO / "solutions" / assignment, REPO / "exercises" / assignment,
-                    REPO / "convnets", CORPUS / assignment]
-    course_before = tree_digest(*course_roots)
-    sub_before = tree_digest(sub)
-    out = tmp_path / "out"
+            notebook = folder / f"{assignment}.ipynb"
+            if variant.get("LINK"):
+                notebook.symlink_to(REPO / variant["LINK"])
+            else:
+                notebook.write_text(make_submission(source, variant))
+
+
+def grade_class(assignment: str, sub: Path, out: Path, limits: list[str]) -> tuple[dict, float, str]:
     start = time.monotonic()
     run = subprocess.run([sys.executable, "-m", "autograder.cli", "grade", assignment, str(sub), "--out", str(out),
-                          "--jobs", "2", *LIMITS[assignment]], capture_output=True, text=True, cwd=REPO, env=ENV)
+                          "--jobs", "2", *limits], capture_output=True, text=True, cwd=REPO, env=ENV)
     seconds = time.monotonic() - start
-    print(f"{assignment}: {len(variants)} cases graded in {seconds:.0f} s\n{run.stdout}")
     assert run.returncode == 0, run.stdout + run.stderr
     results = {s["student_id"]: s for s in json.loads((out / "results.json").read_text())["students"]}
+    return results, seconds, run.stdout
 
+
+def expectation_problems(variants: dict[str, dict], results: dict, graded_ids: list[str]) -> list[str]:
+    """Each case's EXPECT against its result: the named cells lose with that status, the rest pass."""
     problems = []
     for sid, variant in variants.items():
         result = results[sid]
-        if result["status"] != "graded":
-            problems.append(f"{sid}: submission status {result['status']}: {result['message']}")
+        wanted_status = variant.get("SUBMISSION_STATUS") or "graded"
+        if result["status"] != wanted_status:
+            problems.append(f"{sid}: submission status {result['status']} (expected {wanted_status}): "
+                            f"{result['message']}")
+            continue
+        if wanted_status != "graded":
+            if result["score"] != 0:
+                problems.append(f"{sid}: {wanted_status} but scored {result['score']}")
             continue
         tests = {t["grade_id"]: t for t in result["tests"]}
         assert set(tests) == set(graded_ids)
@@ -129,6 +131,31 @@ def test_integrity_corpus(assignment, tmp_path):
                                 f"{test['message'][:300]} {test.get('detail', '')[-300:]}")
             if test["status"] != "passed" and (test["points"] != 0 or not test["message"]):
                 problems.append(f"{sid}: {gid} has points or no message")
+            if len(test["message"]) > 2000:
+                problems.append(f"{sid}: {gid}'s message is {len(test['message'])} characters long")
+    return problems
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_integrity_corpus(assignment, tmp_path):
+    source = REPO / "solutions" / assignment / f"{assignment}.ipynb"
+    if not source.exists():
+        pytest.fail(f"{source} does not exist")
+    graded_ids = [g.grade_id for g in load_assignment(source.resolve()).graded]
+    variants = {case.stem: load_variant(case) for case in cases(assignment)}
+    sub = tmp_path / "submitted"
+    write_class(source, variants, sub, assignment)
+    # what a submission would most like to change (narrowed to this assignment, so that a
+    # maintainer editing another notebook during the run is not taken for the sandbox)
+    course_roots = [REPO / "autograder", REPO / "solutions" / assignment, REPO / "exercises" / assignment,
+                    REPO / "convnets", CORPUS / assignment]
+    course_before = tree_digest(*course_roots)
+    sub_before = tree_digest(sub)
+    out = tmp_path / "out"
+    results, seconds, stdout = grade_class(assignment, sub, out, LIMITS[assignment])
+    print(f"{assignment}: {len(variants)} cases graded in {seconds:.0f} s\n{stdout}")
+    problems = expectation_problems(variants, results, graded_ids)
     assert not problems, "\n".join(problems)
 
     again = results.get(f"{REPEAT}-again")
@@ -151,7 +178,35 @@ def test_integrity_corpus(assignment, tmp_path):
     for page in (out / "feedback").glob("*.html"):
         text = page.read_text()
         # a line the student's own notebook also contains (e.g. the same formula) is theirs
-        own = (sub / page.stem / assignment / f"{assignment}.ipynb").read_text()
+        notebook = sub / page.stem / assignment / f"{assignment}.ipynb"
+        own = "" if notebook.is_symlink() else notebook.read_text()
         leaked = [line for line in hidden if (line in text or html.escape(line) in text)
                   and json.dumps(line)[1:-1] not in own]
         assert not leaked, (page.name, leaked[:3])
+
+
+@pytest.mark.slow
+def test_denial_of_service_costs_one_submission(tmp_path):
+    """A class with the hostile-channel cases of tests/integrity/conv/dos/ (trickling
+    frame, 64 MiB reply, injected reply) and an honest student, graded with --jobs 2: the
+    run ends within the notebook limit plus a margin, each attack costs its own tests only
+    (timeout / protocol), and the honest student gets full marks."""
+    assignment = "conv"
+    source = REPO / "solutions" / assignment / f"{assignment}.ipynb"
+    graded_ids = [g.grade_id for g in load_assignment(source.resolve()).graded]
+    variants = {case.stem: load_variant(case) for case in sorted((CORPUS / assignment / "dos").glob("*.py"))}
+    assert len(variants) >= 3
+    variants["honest"] = {"EXPECT": {}}
+    sub = tmp_path / "submitted"
+    write_class(source, variants, sub, assignment)
+    notebook_timeout = 60
+    results, seconds, stdout = grade_class(assignment, sub, tmp_path / "out", [
+        "--set", f"notebook_timeout={notebook_timeout}", "--set", "test_timeout=8", "--set", "cell_timeout=10",
+        "--set", "memory_mb=2048"])
+    print(f"{len(variants)} submissions graded in {seconds:.0f} s\n{stdout}")
+    problems = expectation_problems(variants, results, graded_ids)
+    assert not problems, "\n".join(problems)
+    assert results["honest"]["score"] == 100
+    # two jobs, four submissions: at worst two rounds, each bounded by the notebook limit;
+    # the attacks themselves cost 2 x test_timeout at most
+    assert seconds < notebook_timeout + 45, seconds

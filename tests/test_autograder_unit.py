@@ -153,3 +153,50 @@ def test_remote_errors_keep_their_builtin_type():
     assert isinstance(exc, ValueError) and isinstance(exc, harness.RemoteError)
     custom = harness.remote_error("conv2d", {"type": "MyError", "builtin": False, "message": "x"})
     assert not isinstance(custom, ValueError)
+
+
+def drawn_examples(seed: int) -> list:
+    """What a hidden part's @given test sees with the student's seed."""
+    names = harness.hypothesis_names(seed)
+    seen: list = []
+
+    @names["settings"](max_examples=15)
+    @names["given"](names["st"].integers(0, 10**9))
+    def hidden(value):
+        seen.append(value)
+
+    hidden()
+    return seen
+
+
+def test_hidden_inputs_differ_between_students_and_repeat_for_one():
+    from autograder.grade import student_seed
+
+    alice, bob = student_seed("conv", "alice"), student_seed("conv", "bob")
+    assert alice != bob and alice != student_seed("detection", "alice")
+    assert alice == student_seed("conv", "alice")
+    first, again, other = drawn_examples(alice), drawn_examples(alice), drawn_examples(bob)
+    assert first == again
+    assert first != other and len(set(first) ^ set(other)) > 10
+
+
+def test_speed_ratio_times_fresh_inputs_and_checks_each_result():
+    seen: list[int] = []
+
+    def make_args(i):
+        seen.append(i)
+        return (np.full(1000, float(i)),)
+
+    def cached(x, _cache={}):  # noqa: B006 - the cache a student would write
+        return _cache.setdefault(float(x[0]), x * 2)
+
+    speed = harness.speed_ratio(cached, lambda x: x * 2, make_args, calls=10, budget=10.0)
+    assert seen == list(range(10)) and speed.cpu_ratio > 0 and speed.wall_ratio > 0
+
+    def stale(x, _memo=[]):  # noqa: B006 - right once, then the first answer again
+        _memo.append(x * 2)
+        return _memo[0]
+
+    with pytest.raises(harness.TestFailure):
+        harness.speed_ratio(stale, lambda x: x * 2, make_args, calls=5, budget=10.0,
+                            check=lambda got, want: harness.check_array(got, want))

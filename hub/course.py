@@ -139,6 +139,29 @@ def protect(folder: Path) -> None:
         os.chmod(folder, os.stat(folder).st_mode & ~0o007)
 
 
+# The instructor's nbgrader config. nbgrader's own collect (`nbgrader collect`, the
+# Formgrader's Collect button) follows symbolic links in students' submissions and takes a
+# folder named for another student as theirs: it is switched off here, and says what to use.
+INSTRUCTOR_CONFIG = """\
+# The instructor's course directory (formgrader and nbgrader commands use it).
+from nbgrader.exchange.default.collect import ExchangeCollect
+
+c = get_config()  # noqa: F821
+c.CourseDirectory.root = {root!r}
+
+
+class UseAutogradersCollect(ExchangeCollect):
+    def init_src(self):
+        self.fail("nbgrader's collect is switched off on this hub: it follows links in "
+                  "students' submissions and accepts one student's submission named for "
+                  "another. Collect with: sudo .venv/bin/autograder collect "
+                  f"{{self.coursedir.assignment_id}} {{self.coursedir.root}}  (see hub/README.md)")
+
+
+c.ExchangeFactory.collect = UseAutogradersCollect
+"""
+
+
 def prepare_instructor(name: str, solutions: Path | None = None) -> Path:
     """The instructor's nbgrader course directory ~/convnets, sources copied from solutions/.
 
@@ -157,11 +180,7 @@ def prepare_instructor(name: str, solutions: Path | None = None) -> Path:
                 (source / item.name).write_bytes(item.read_bytes())
     config = home / ".jupyter" / "nbgrader_config.py"
     config.parent.mkdir(parents=True, exist_ok=True)
-    config.write_text(
-        "# The instructor's course directory (formgrader and nbgrader commands use it).\n"
-        "c = get_config()  # noqa: F821\n"
-        f"c.CourseDirectory.root = {str(course)!r}\n"
-    )
+    config.write_text(INSTRUCTOR_CONFIG.format(root=str(course)))
     subprocess.run(["chown", "-R", f"{user.pw_uid}:{user.pw_gid}", str(course), str(config.parent)],
                    check=True)
     return course

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from hub_client import HubUser, Kernel
 
-from hub.course import user_exists, user_pids
+from hub.course import REPO, user_exists, user_pids
 from hub.local import LocalHub
 from hub.publish import hidden_lines
 
@@ -113,7 +113,7 @@ def status_of(listing: dict, status: str) -> list[dict]:
             if a["assignment_id"] == ASSIGNMENT and a["status"] == status]
 
 
-def test_release_submit_grade_feedback(hub_port, solutions, exchange, needs_root, tmp_path):
+def test_release_submit_grade_feedback(hub_port, solutions, exchange, needs_root):
     timings = {}
     start = time.monotonic()
     hub = LocalHub(port=hub_port, instructors=["instructor"], students=STUDENTS,
@@ -163,12 +163,23 @@ def test_release_submit_grade_feedback(hub_port, solutions, exchange, needs_root
         timings["submitted"] = time.monotonic() - start
 
         # 3. The instructor collects; the autograder grades; feedback is released.
+        # nbgrader's own collect (it follows links in submissions) is switched off, in the
+        # terminal and in the Formgrader; `autograder collect` (as root) is the way.
         code, text = shell(teacher, ["nbgrader", "collect", ASSIGNMENT], course)
-        assert code == 0, text
+        assert code != 0 and "autograder collect" in text, text
+        button = instructor.api("POST", f"formgrader/api/assignment/{ASSIGNMENT}/collect")
+        assert button.status_code == 200 and not button.json()["success"], button.text
+        assert "autograder collect" in button.json()["error"] + button.json().get("log", "")
         submitted = Path(course) / "submitted"
+        assert not submitted.exists()
+        collected = subprocess.run([str(AUTOGRADER), "collect", ASSIGNMENT, course,
+                                    "--exchange", str(exchange)], capture_output=True, text=True)
+        assert collected.returncode == 0 and "REFUSED" not in collected.stderr, (
+            collected.stdout + collected.stderr)
         for name in STUDENTS:
             assert (submitted / name / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").exists()
-        out = tmp_path / "grading"
+        # The grading output where hub/README.md puts it: in the instructor's private home.
+        out = Path(pwd.getpwnam("instructor").pw_dir) / "grading" / ASSIGNMENT
         graded = subprocess.run([str(AUTOGRADER), "grade", ASSIGNMENT, str(submitted),
                                  "--out", str(out), "--course", str(solutions.parent),
                                  "--jobs", "2"],
@@ -183,7 +194,9 @@ def test_release_submit_grade_feedback(hub_port, solutions, exchange, needs_root
             # submission's timestamp and secret (they name the file in the exchange).
             target = Path(course) / "feedback" / name / ASSIGNMENT
             target.mkdir(parents=True, exist_ok=True)
+            # The grader's pages are private (600); this copy is the student's to read.
             shutil.copy(out / "feedback" / f"{name}.html", target / f"{ASSIGNMENT}.html")
+            os.chmod(target / f"{ASSIGNMENT}.html", 0o644)
             for extra in ("timestamp.txt", "submission_secret.txt"):
                 shutil.copy(submitted / name / ASSIGNMENT / extra, target / extra)
         subprocess.run(["chown", "-R", f"{instructor_pw.pw_uid}:{instructor_pw.pw_gid}",
@@ -223,8 +236,14 @@ def test_release_submit_grade_feedback(hub_port, solutions, exchange, needs_root
             # bits) in a directory others cannot list; student1 cannot find student2's.
             found = spy.run(f"import glob; print(len(glob.glob({str(inbound)!r} + '/student2+*')))")
             assert found.strip() == "0"
-            home2 = pwd.getpwnam("student2").pw_dir
+            home1, home2 = (pwd.getpwnam(name).pw_dir for name in STUDENTS)
+            # The checkout (its .git holds every hidden test) is closed to students.
+            code, text = shell(spy, ["git", "-c", "safe.directory=*", "-C", str(REPO), "show",
+                                     f"HEAD:solutions/{ASSIGNMENT}/{ASSIGNMENT}.ipynb"], home1)
+            assert code != 0 and "Permission denied" in text, text[:300]
             for path in (f"{home2}/{ASSIGNMENT}/{ASSIGNMENT}.ipynb", home2, str(inbound), course,
+                         str(REPO / ".git" / "HEAD"), str(out / "grades.csv"),
+                         str(out / "feedback" / "student2.html"),
                          f"{course}/source/{ASSIGNMENT}/{ASSIGNMENT}.ipynb",
                          f"{course}/submitted/student2/{ASSIGNMENT}/{ASSIGNMENT}.ipynb",
                          str(solutions / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")):

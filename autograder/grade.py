@@ -29,7 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from autograder import harness
+from autograder import harness, helpers
+from autograder.checks import Checks
 from autograder.notebook import (
     Assignment,
     BadNotebook,
@@ -374,6 +375,7 @@ def _warm_up(assignment: Assignment) -> None:
             except Exception:  # noqa: BLE001 - the hidden part will report it
                 pass
     harness.hypothesis_names()
+    helpers.load(assignment.path)
     _setup_names(assignment)
     for name in list(assignment.functions)[:1]:
         getattr(_solution_for(assignment), name, None)
@@ -492,6 +494,7 @@ def grade_submission(source: Path, submission: Path, student_id: str, uid: int =
         for graded in assignment.graded:
             start = time.monotonic()
             status, message, detail = "passed", "", ""
+            checks, points = None, None
             if runner.remaining() > 0 and not runner.alive():
                 try:
                     runner.restart()
@@ -506,22 +509,30 @@ def grade_submission(source: Path, submission: Path, student_id: str, uid: int =
                 runner.deadline, runner.current_budget, runner.fault = time.monotonic() + budget, budget, None
                 ns = harness.namespace(runner, list(assignment.functions), solution, _fresh(_setup_names(assignment)),
                                        seed=seed)
+                ns["check"] = checks = Checks(lambda exc: _classify(exc, runner))
+                helpers.bind(assignment.path, ns)
                 _seed_grader(seed)
                 try:
                     with contextlib.redirect_stdout(io.StringIO()), hard_deadline(budget + HARD_DEADLINE_GRACE):
                         exec(compile(graded.hidden, f"<hidden test {graded.grade_id}>", "exec"), ns)  # noqa: S102
                     if runner.fault is not None:
                         status, message = runner.fault.status, runner.fault.message
+                    elif checks.results:
+                        points, status, message = checks.outcome(graded.points)
                 except BaseException as exc:  # noqa: BLE001 - every failure becomes a status
                     status, message, detail = _classify(exc, runner)
                     if isinstance(exc, HardDeadline):
                         runner.abandon()  # the channel may be mid-frame: a fresh kernel next
                 runner.fault = None
-            entry = {"grade_id": graded.grade_id, "points": graded.points if status == "passed" else 0.0,
+            if points is None:
+                points = graded.points if status == "passed" else 0.0
+            entry = {"grade_id": graded.grade_id, "points": points,
                      "max_points": graded.points, "status": status, "message": message[:MESSAGE_CHARS],
                      "seconds": round(time.monotonic() - start, 3)}
             if detail:
                 entry["detail"] = detail
+            if checks is not None and checks.results:
+                entry["checks"] = [r.as_json() for r in checks.results]
             tests.append(entry)
     except SandboxSetupError as exc:
         result.update(status="grader_error", message=f"the sandbox could not start: {exc}")

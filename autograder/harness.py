@@ -203,12 +203,18 @@ def hypothesis_names(seed: int | None = None) -> dict[str, Any]:
         )
     settings.load_profile("autograder")
     if seed is None:
-        return {"settings": settings, "given": given, "st": st}
+        seeded_given = given
+    else:
+        def seeded_given(*args: Any, **kwargs: Any):
+            return lambda test: use_seed(seed)(given(*args, **kwargs)(test))
 
-    def seeded_given(*args: Any, **kwargs: Any):
-        return lambda test: use_seed(seed)(given(*args, **kwargs)(test))
+    def examples(max_examples: int):
+        """``@examples(40)`` on ``def test(data)``: ``@settings(max_examples=40, deadline=None)``
+        over ``@given(data=st.data())`` (the student's seed), the hidden parts' usual pair."""
+        return lambda test: settings(max_examples=max_examples, deadline=None)(
+            seeded_given(data=st.data())(test))
 
-    return {"settings": settings, "given": seeded_given, "st": st}
+    return {"settings": settings, "given": seeded_given, "st": st, "examples": examples}
 
 
 def namespace(runner, functions: list[str], solution: Any, setup: dict | None = None,

@@ -110,7 +110,12 @@ class Assignment:
         return {c.grade_id for c in self.cells if c.kind == "solution" and c.grade_id}
 
     def fingerprint(self) -> str:
-        return hashlib.sha256(self.path.read_bytes()).hexdigest()[:16]
+        """The source notebook's digest, and its grader-only helpers' when it has some."""
+        digest = hashlib.sha256(self.path.read_bytes())
+        helpers = self.path.parent / "grading.py"
+        if helpers.is_file():
+            digest.update(b"\0grading.py\0" + helpers.read_bytes())
+        return digest.hexdigest()[:16]
 
 
 def cell_kind(cell) -> str:

@@ -1,6 +1,6 @@
 """``autograder release``: ``exercises/`` is generated from ``solutions/`` by nbgrader itself.
 
-Each assignment is copied (without ``mutants/``) into a throwaway nbgrader course
+Each assignment is copied (without ``mutants/`` and ``grading.py``) into a throwaway nbgrader course
 directory, ``nbgrader generate_assignment`` produces the student version, and the result
 is written with outputs cleared and JSON normalised, so running it twice changes nothing
 and ``--check`` can tell when ``exercises/`` is stale.
@@ -17,9 +17,10 @@ from pathlib import Path
 
 import nbformat
 
+from autograder.helpers import GRADER_ONLY
 from autograder.sandbox import COURSE_DIR
 
-_SKIP = {"mutants", "__pycache__", ".ipynb_checkpoints"}
+_SKIP = {*GRADER_ONLY, "__pycache__", ".ipynb_checkpoints"}
 
 
 def normalise(text: str) -> str:

@@ -31,7 +31,7 @@ from hub.course import REPO
 # Makefile, .ci/) stays with the instructors.
 INCLUDE = ["book", "exercises", "convnets", "_config.yml", "_toc.yml", "environment.yml",
            "requirements.txt", "pyproject.toml", "LICENSE"]
-SKIP_NAMES = {"__pycache__", ".ipynb_checkpoints", "mutants", ".pytest_cache"}
+SKIP_NAMES = {"__pycache__", ".ipynb_checkpoints", "mutants", "grading.py", ".pytest_cache"}
 SKIP_SUFFIXES = {".pyc", ".sqlite", ".db"}
 MARKERS = ["BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"]
 FORBIDDEN_PARTS = {"solutions", "autograder", "tests", "hub", "mutants", "gradebook.db",
@@ -114,6 +114,9 @@ def hidden_regions(solutions: Path) -> dict[str, set[str]]:
         for grade_id, code in cells.items():
             regions[f"mutant {mutant.stem} {grade_id}"] = {
                 line.strip() for line in str(code).splitlines()}
+    for helpers in sorted(solutions.glob("*/grading.py")):  # grader-only helpers: all hidden
+        regions[f"grader-only {helpers.parent.name}/grading.py"] = {
+            line.strip() for line in helpers.read_text().splitlines()}
     return {name: {line for line in lines
                    if len(line) >= MIN_DISTINCTIVE
                    and not line.startswith(("#", '"""', "'''", "import ", "from "))}

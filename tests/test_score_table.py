@@ -12,9 +12,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from score_table import CORPUS, TABLE, differences, grade
 
 from autograder.check import load_variant
-from score_table import CORPUS, TABLE, differences, grade
 
 
 def allowed_alternatives(assignment: str) -> dict[str, dict[str, set[str]]]:

@@ -24,7 +24,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from autograder.sandbox import COURSE_DIR
+from autograder.checks import weight_problems
+from autograder.config import COURSE_DIR, ConfigError, points_problem
+from autograder.notebook import load_assignment
 
 
 def load_variant(path: Path) -> dict:
@@ -62,6 +64,16 @@ def make_submission(source: Path, variant: dict) -> str:
     return json.dumps(nb, indent=1)
 
 
+def configuration_problems(source: Path) -> list[str]:
+    """What is wrong with an assignment's configuration, each naming the key or cell."""
+    try:
+        assignment = load_assignment(source)
+    except ConfigError as exc:
+        return [str(exc)]
+    problems = [p for p in [points_problem({g.grade_id: g.points for g in assignment.graded})] if p]
+    return problems + weight_problems(assignment)
+
+
 def _grade_dir(assignment: str, entries: dict[str, str], out: Path, jobs: int, course: Path) -> dict:
     from autograder.grade import grade_all
 
@@ -81,6 +93,12 @@ def check_assignment(assignment: str, course: Path, jobs: int = 2) -> list[tuple
     """Rows of (what, ok, detail)."""
     source = course / "solutions" / assignment / f"{assignment}.ipynb"
     blank = course / "exercises" / assignment / f"{assignment}.ipynb"
+    problems = configuration_problems(source)
+    rows: list[tuple[str, bool, str]] = [
+        (f"{assignment}: configuration (limits, points sum to 100, checks' weights)", not problems,
+         "; ".join(problems))]
+    if problems:
+        return rows
     entries = {"solution": make_submission(source, {})}
     if blank.exists():
         entries["blank"] = blank.read_text()
@@ -88,7 +106,6 @@ def check_assignment(assignment: str, course: Path, jobs: int = 2) -> list[tuple
     variants = {f"mutant-{m.stem}": load_variant(m) for m in mutants}
     for name, variant in variants.items():
         entries[name] = make_submission(source, variant)
-    rows: list[tuple[str, bool, str]] = []
     with tempfile.TemporaryDirectory(prefix=f"autograder-check-{assignment}-") as tmp:
         results = _grade_dir(assignment, entries, Path(tmp), jobs, course)
     sol = results["solution"]
@@ -97,7 +114,7 @@ def check_assignment(assignment: str, course: Path, jobs: int = 2) -> list[tuple
                  sol["score"] == sol["max_score"] and sol["status"] == "graded", "; ".join(bad)))
     if "blank" in results:
         b = results["blank"]
-        errors = [t["grade_id"] for t in b["tests"] if "hidden test could not" in t["message"]]
+        errors = [t["grade_id"] for t in b["tests"] if t.get("hidden_test_error")]
         rows.append((f"{assignment}: blank notebook scores {b['score']:g}", b["score"] == 0 and b["status"] == "graded"
                      and not errors, f"grader errors in {errors}" if errors else ""))
     else:

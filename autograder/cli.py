@@ -47,16 +47,13 @@ def main(argv: list[str] | None = None) -> int:
         if not args.submitted.exists():
             print(f"autograder: {args.submitted} does not exist", file=sys.stderr)
             return 2
-        from autograder.sandbox import COURSE_DIR, Limits
+        from autograder.config import COURSE_DIR, ConfigError, Limits
 
-        overrides = {}
-        for item in args.set:
-            key, _, value = item.partition("=")
-            if key not in Limits.__dataclass_fields__ or not value:
-                print(f"autograder: unknown limit {item!r}; known: {', '.join(Limits.__dataclass_fields__)}",
-                      file=sys.stderr)
-                return 2
-            overrides[key] = float(value) if "timeout" in key else int(value)
+        try:
+            overrides = Limits.overrides(args.set)
+        except ConfigError as exc:
+            print(f"autograder: {exc}", file=sys.stderr)
+            return 2
         return grade_all(args.assignment, args.submitted, args.out, jobs=args.jobs, force=args.force,
                          course=(args.course or COURSE_DIR).resolve(), overrides=overrides)
     if args.command == "collect":

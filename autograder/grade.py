@@ -31,6 +31,7 @@ from typing import Any
 
 from autograder import harness, helpers
 from autograder.checks import Checks
+from autograder.config import ConfigError, points_problem
 from autograder.notebook import (
     Assignment,
     BadNotebook,
@@ -427,7 +428,9 @@ def _classify(exc: BaseException, runner: Runner) -> tuple[str, str, str]:
         return "error", f"{exc}\n{tb}".strip() if tb else str(exc), ""
     if isinstance(exc, harness.TestFailure):
         return "failed", str(exc), ""
-    if type(exc).__name__ == "Flaky" or "Flaky" in type(exc).__name__:
+    from hypothesis.errors import Flaky
+
+    if isinstance(exc, Flaky):
         return "failed", "your function gives different results for the same input", ""
     detail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))[-4000:]
     if isinstance(exc, AssertionError):
@@ -531,6 +534,8 @@ def grade_submission(source: Path, submission: Path, student_id: str, uid: int =
                      "seconds": round(time.monotonic() - start, 3)}
             if detail:
                 entry["detail"] = detail
+            if status == "error" and detail:  # the hidden test itself raised
+                entry["hidden_test_error"] = True
             if checks is not None and checks.results:
                 entry["checks"] = [r.as_json() for r in checks.results]
             tests.append(entry)
@@ -667,7 +672,14 @@ def grade_all(assignment_name: str, submitted: Path, out: Path, jobs: int = 1, f
     if not source.exists():
         log(f"autograder: no source notebook {source}", file=sys.stderr)
         return 2
-    assignment = load_assignment(source)
+    try:
+        assignment = load_assignment(source)
+        problem = points_problem({g.grade_id: g.points for g in assignment.graded})
+        if problem:
+            raise ConfigError(f"{source.name}: {problem}")
+    except ConfigError as exc:
+        log(f"autograder: {exc}", file=sys.stderr)
+        return 2
     submissions = find_submissions(assignment_name, submitted)
     _private_dir(out)
     _private_dir(out / "students")

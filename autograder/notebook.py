@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from autograder.sandbox import Limits
+from autograder.config import Limits
 
 HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS[ \t]*\n(.*?)^[ \t]*### END HIDDEN TESTS[ \t]*$",
                     re.MULTILINE | re.DOTALL)
@@ -153,7 +153,7 @@ def load_assignment(path: Path) -> Assignment:
             needs = sorted(referenced_names(hidden) & set(functions))
             graded.append(GradedCell(cell.grade_id or "?", points, hidden, needs))
     return Assignment(name=name, path=path, cells=cells, graded=graded, functions=functions,
-                      limits=Limits.from_metadata(config), forbidden=list(config.get("forbidden_modules", DEFAULT_FORBIDDEN)),
+                      limits=Limits.from_metadata(config, f"{path.name}'s autograder metadata"), forbidden=list(config.get("forbidden_modules", DEFAULT_FORBIDDEN)),
                       config=config)
 
 

@@ -33,9 +33,11 @@ from pathlib import Path
 from autograder import protocol
 from autograder.cgroup import Cgroup
 from autograder.cgroup import support as cgroup_support
+from autograder.config import COURSE_DIR, Limits
+
+__all__ = ["COURSE_DIR", "Limits", "Sandbox", "SandboxFault", "SandboxSetupError"]
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-COURSE_DIR = PACKAGE_DIR.parent
 BASE_UID = 61000
 
 
@@ -50,24 +52,6 @@ def uid_base() -> int:
         return int(pinned)
     return BASE_UID + (os.getpid() % 48) * 64
 MODES = ("namespaces", "user-namespace", "reduced")
-
-
-@dataclass
-class Limits:
-    """Per-submission limits (from the notebook's ``autograder`` metadata)."""
-
-    cell_timeout: float = 30
-    test_timeout: float = 60
-    notebook_timeout: float = 300
-    memory_mb: int = 4096
-    output_kb: int = 1024
-    disk_mb: int = 64
-    nproc: int = 256
-
-    @classmethod
-    def from_metadata(cls, meta: dict) -> Limits:
-        known = {k: meta[k] for k in cls.__dataclass_fields__ if k in meta}
-        return cls(**known)
 
 
 class SandboxFault(BaseException):

@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 from autograder.checks import weight_problems
-from autograder.config import COURSE_DIR, ConfigError, points_problem
+from autograder.config import COURSE_DIR, ConfigError, Course, points_problem
 from autograder.notebook import load_assignment
 
 
@@ -91,8 +91,7 @@ def _grade_dir(assignment: str, entries: dict[str, str], out: Path, jobs: int, c
 
 def check_assignment(assignment: str, course: Path, jobs: int = 2) -> list[tuple[str, bool, str]]:
     """Rows of (what, ok, detail)."""
-    source = course / "solutions" / assignment / f"{assignment}.ipynb"
-    blank = course / "exercises" / assignment / f"{assignment}.ipynb"
+    source, blank = Course(course).source(assignment), Course(course).blank(assignment)
     problems = configuration_problems(source)
     rows: list[tuple[str, bool, str]] = [
         (f"{assignment}: configuration (limits, points sum to 100, checks' weights)", not problems,
@@ -102,7 +101,7 @@ def check_assignment(assignment: str, course: Path, jobs: int = 2) -> list[tuple
     entries = {"solution": make_submission(source, {})}
     if blank.exists():
         entries["blank"] = blank.read_text()
-    mutants = sorted((course / "solutions" / assignment / "mutants").glob("*.py"))
+    mutants = Course(course).mutants(assignment)
     variants = {f"mutant-{m.stem}": load_variant(m) for m in mutants}
     for name, variant in variants.items():
         entries[name] = make_submission(source, variant)
@@ -132,8 +131,7 @@ def check_assignment(assignment: str, course: Path, jobs: int = 2) -> list[tuple
 
 def check(assignments: list[str] | None = None, jobs: int = 2, course: Path | None = None) -> int:
     course = (course or COURSE_DIR).resolve()
-    names = assignments or sorted(p.name for p in (course / "solutions").iterdir()
-                                  if (p / f"{p.name}.ipynb").exists())
+    names = assignments or Course(course).assignments()
     if not names:
         print("autograder check: no assignments in solutions/", file=sys.stderr)
         return 1

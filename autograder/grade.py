@@ -31,7 +31,7 @@ from typing import Any
 
 from autograder import harness, helpers
 from autograder.checks import Checks
-from autograder.config import ConfigError, points_problem
+from autograder.config import ConfigError, Course, points_problem
 from autograder.notebook import (
     Assignment,
     BadNotebook,
@@ -65,7 +65,7 @@ WORKER_MEMORY_MB = int(os.environ.get("AUTOGRADER_WORKER_MB", "6144"))
 
 
 def source_notebook(assignment: str, course: Path = COURSE_DIR) -> Path:
-    return course / "solutions" / assignment / f"{assignment}.ipynb"
+    return Course(course).source(assignment)
 
 
 def file_digest(path: Path) -> str:

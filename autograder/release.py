@@ -17,8 +17,8 @@ from pathlib import Path
 
 import nbformat
 
+from autograder.config import COURSE_DIR, Course
 from autograder.helpers import GRADER_ONLY
-from autograder.sandbox import COURSE_DIR
 
 _SKIP = {*GRADER_ONLY, "__pycache__", ".ipynb_checkpoints"}
 
@@ -93,8 +93,7 @@ def generate(names: list[str], course: Path = COURSE_DIR) -> dict[str, dict[str,
 
 
 def release(assignments: list[str] | None = None, check: bool = False, course: Path = COURSE_DIR) -> int:
-    names = assignments or sorted(p.name for p in (course / "solutions").iterdir()
-                                  if (p / f"{p.name}.ipynb").exists())
+    names = assignments or Course(course).assignments()
     stale = []
     generated = generate(names, course)
     for name in names:

@@ -29,9 +29,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from autograder.config import Course
+
 ROOT = Path(__file__).resolve().parent.parent
 REPORT = ROOT / "bench" / "REPORT.md"
-ASSIGNMENTS = ("conv", "detection", "transfer")
+ASSIGNMENTS = tuple(Course().assignments())
 
 
 # -- timing -----------------------------------------------------------------------------

@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from autograder.config import Course
+
 REPO = Path(__file__).resolve().parents[1]
 TOY_COURSE = Path(__file__).parent / "fixtures" / "course"
 CLI = [sys.executable, "-m", "autograder.cli"]
-ASSIGNMENTS = ["conv", "detection", "transfer"]
+ASSIGNMENTS = Course().assignments()
 
 
 def run(*args: str) -> subprocess.CompletedProcess:

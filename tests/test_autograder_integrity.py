@@ -24,11 +24,12 @@ from pathlib import Path
 import pytest
 
 from autograder.check import load_variant, make_submission
+from autograder.config import Course
 from autograder.notebook import load_assignment
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = Path(__file__).parent / "integrity"
-ASSIGNMENTS = ["conv", "detection", "transfer"]
+ASSIGNMENTS = Course().assignments()
 # Tighter than the notebooks' own limits so that the cases that hang cost less time;
 # still far above what correct code needs.
 LIMITS = {

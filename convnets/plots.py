@@ -149,9 +149,10 @@ def plot_history(history: Mapping[str, Sequence[float]], title: str | None = Non
 
 # matplotlib's jshtml player draws its buttons with Font Awesome icons from a CDN; the book
 # works offline, so the buttons get plain text symbols instead.
-_PLAYER_SYMBOLS = {"fa-minus": "−", "fa-fast-backward": "⏮", "fa-step-backward": "◀|",
-                   "fa-play fa-flip-horizontal": "◀", "fa-pause": "⏸", "fa-play": "▶",
-                   "fa-step-forward": "|▶", "fa-fast-forward": "⏭", "fa-plus": "+"}
+# (Symbols that DejaVu Sans has: Chromium on Debian shows ⏮ ⏸ ⏭ as empty boxes.)
+_PLAYER_SYMBOLS = {"fa-minus": "−", "fa-fast-backward": "⇤", "fa-step-backward": "◀|",
+                   "fa-play fa-flip-horizontal": "◀", "fa-pause": "❚❚", "fa-play": "▶",
+                   "fa-step-forward": "|▶", "fa-fast-forward": "⇥", "fa-plus": "+"}
 
 
 def animation_html(animation: FuncAnimation, alt: str, label: str = "Animation frame") -> str:

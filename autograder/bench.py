@@ -25,10 +25,11 @@ def solution_namespace(assignment: str, course: Path = COURSE_DIR) -> dict:
 
     For benchmarks that time the reference solution outside a grading run.
     """
-    from autograder.grade import _build_solution, source_notebook
+    from autograder.grade import source_notebook
+    from autograder.hidden import build_solution
     from autograder.notebook import load_assignment
 
-    return _build_solution(load_assignment(source_notebook(assignment, course)))
+    return build_solution(load_assignment(source_notebook(assignment, course)))
 
 
 def _submissions(assignment: str, n: int, folder: Path, course: Path) -> Path:
@@ -112,7 +113,7 @@ def _measure_reply(fd: int) -> dict:
     import socket
 
     from autograder import protocol
-    from autograder.grade import WORKER_MEMORY_MB, limit_worker_memory
+    from autograder.batch import WORKER_MEMORY_MB, limit_worker_memory
 
     limit_worker_memory(WORKER_MEMORY_MB)
     sock = socket.socket(fileno=fd)

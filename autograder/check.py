@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import copy
 import json
-import shutil
 import sys
 import tempfile
 import time
@@ -75,7 +74,7 @@ def configuration_problems(source: Path) -> list[str]:
 
 
 def _grade_dir(assignment: str, entries: dict[str, str], out: Path, jobs: int, course: Path) -> dict:
-    from autograder.grade import grade_all
+    from autograder.batch import grade_all
 
     sub = out / "submitted"
     for sid, text in entries.items():
@@ -148,11 +147,3 @@ def check(assignments: list[str] | None = None, jobs: int = 2, course: Path | No
         print(f"      {name}: {time.monotonic() - start:.1f} s")
     print("autograder check:", "all good" if not failures else f"{failures} problem(s)")
     return 1 if failures else 0
-
-
-def copy_course(course: Path, dest: Path) -> Path:
-    """A throwaway copy of a course's solutions/ and exercises/ (for tests)."""
-    for part in ("solutions", "exercises"):
-        if (course / part).exists():
-            shutil.copytree(course / part, dest / part)
-    return dest

@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     os.environ.setdefault("MPLBACKEND", "Agg")
     if args.command == "grade":
-        from autograder.grade import grade_all
+        from autograder.batch import grade_all
 
         if not args.submitted.exists():
             print(f"autograder: {args.submitted} does not exist", file=sys.stderr)

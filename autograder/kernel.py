@@ -105,8 +105,6 @@ def main() -> None:
                 _seed()
                 exec(compile(msg["code"], "<grader harness>", "exec"), ns)  # noqa: S102 - public harness code
                 reply = {"ok": True, "value": ns.get("result")}
-            elif op == "names":
-                reply = {"ok": True, "value": [n for n in msg["names"] if callable(shell.user_ns.get(n))]}
             elif op == "bye":
                 sys.stdout.flush()
                 os._exit(0)

@@ -45,10 +45,6 @@ def hidden_part(source: str) -> str:
     return "\n".join(block for block in HIDDEN.findall(source))
 
 
-def visible_part(source: str) -> str:
-    return HIDDEN.sub("", source)
-
-
 def defined_functions(source: str) -> list[str]:
     try:
         tree = ast.parse(source)
@@ -85,7 +81,6 @@ class GradedCell:
     grade_id: str
     points: float
     hidden: str
-    needs: list[str]
 
 
 @dataclass
@@ -150,8 +145,7 @@ def load_assignment(path: Path) -> Assignment:
             raw = next(c for c in nb["cells"] if _meta(c).get("grade_id") == cell.grade_id)
             hidden = hidden_part(_source(raw))
             points = float(_meta(raw).get("points", 0))
-            needs = sorted(referenced_names(hidden) & set(functions))
-            graded.append(GradedCell(cell.grade_id or "?", points, hidden, needs))
+            graded.append(GradedCell(cell.grade_id or "?", points, hidden))
     return Assignment(name=name, path=path, cells=cells, graded=graded, functions=functions,
                       limits=Limits.from_metadata(config, f"{path.name}'s autograder metadata"), forbidden=list(config.get("forbidden_modules", DEFAULT_FORBIDDEN)),
                       config=config)

@@ -73,13 +73,14 @@ class PeakWatcher(threading.Thread):
 
 def main(assignment: str, repeats: int) -> dict:
     from autograder.check import make_submission
-    from autograder.grade import _warm_up, grade_submission, source_notebook
+    from autograder.grade import grade_submission, source_notebook
+    from autograder.hidden import warm_up
     from autograder.notebook import load_assignment
     from autograder.sandbox import uid_base
 
     source = source_notebook(assignment)
     loaded = load_assignment(source)
-    _warm_up(loaded)  # what a batch worker pays once, before its first submission
+    warm_up(loaded)  # what a batch worker pays once, before its first submission
     seconds, result = [], {}
     watcher = PeakWatcher()
     watcher.start()

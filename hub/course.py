@@ -10,12 +10,19 @@ from __future__ import annotations
 
 import os
 import pwd
+import re
 import signal
 import subprocess
 import time
 from pathlib import Path
+from urllib.parse import urlencode
+
+import yaml
 
 COURSE_ID = "convnets"
+# The instructor's nbgrader course directory, ~/course: not ~/convnets, where the book's
+# launch links (nbgitpuller) clone the student branch (the repository's name).
+COURSE_DIR_NAME = "course"
 REPO = Path(__file__).resolve().parents[1]
 HUB_DIR = REPO / "hub"
 PREFIX = Path(os.environ.get("CONVNETS_HUB_PREFIX", "/opt/convnets-hub"))
@@ -25,6 +32,8 @@ PROXY = PREFIX / "proxy" / "node_modules" / ".bin" / "configurable-http-proxy"
 # Extra Jupyter config dir for students: formgrader, course list and "create assignment"
 # are switched off there (the instructor's server keeps them).
 STUDENT_CONFIG = PREFIX / "config" / "student"
+# Extra Jupyter config dir for instructors: the Formgrader may be framed (hub/install.py).
+INSTRUCTOR_CONFIG_DIR = PREFIX / "config" / "instructor"
 EXCHANGE = Path("/srv/nbgrader/exchange")
 INSTRUCTORS = ("instructor",)
 STUDENTS = ("student1", "student2")
@@ -162,21 +171,44 @@ c.ExchangeFactory.collect = UseAutogradersCollect
 """
 
 
+BOOK_LINK = re.compile(r"\]\(\.\./\.\./book/([A-Za-z0-9_-]+\.md)(?:#[A-Za-z0-9_-]*)?\)")
+
+
+def book_page_link(page: str, config_file: Path = REPO / "_config.yml") -> str:
+    """The launch link (nbgitpuller, as the book's own launch buttons make it) that opens
+    book/<page> of the student branch in the hub: the notebooks' `../../book/...` links point
+    nowhere in a student's home, where nbgrader puts a fetched notebook in ~/<assignment>/."""
+    config = yaml.safe_load(config_file.read_text())
+    repo = config["repository"]["url"].rstrip("/")
+    hub = config["launch_buttons"]["jupyterhub_url"].rstrip("/")
+    query = urlencode({"repo": repo, "branch": config["repository"]["branch"],
+                       "urlpath": f"lab/tree/{repo.split('/')[-1]}/book/{page}"})
+    return f"{hub}/hub/user-redirect/git-pull?{query}"
+
+
+def with_book_links(text: str) -> str:
+    """`text` (a notebook's JSON) with each `](../../book/<page>.md)` made a launch link."""
+    return BOOK_LINK.sub(lambda m: f"]({book_page_link(m.group(1))})", text)
+
+
 def prepare_instructor(name: str, solutions: Path | None = None) -> Path:
-    """The instructor's nbgrader course directory ~/convnets, sources copied from solutions/.
+    """The instructor's nbgrader course directory ~/course, sources copied from solutions/.
 
     Only each assignment's top-level files are copied (never `mutants/`): nbgrader's
-    generate_assignment releases every file of source/<assignment>/ to students.
+    generate_assignment releases every file of source/<assignment>/ to students. Links to
+    the book become launch links (`with_book_links`).
     """
     user = pwd.getpwnam(name)
     home = Path(user.pw_dir)
-    course = home / COURSE_ID
+    course = home / COURSE_DIR_NAME
     solutions = Path(solutions or REPO / "solutions")
     for folder in sorted(p for p in solutions.iterdir() if p.is_dir()):
         source = course / "source" / folder.name
         source.mkdir(parents=True, exist_ok=True)
         for item in folder.iterdir():
-            if item.is_file():
+            if item.suffix == ".ipynb":
+                (source / item.name).write_text(with_book_links(item.read_text()))
+            elif item.is_file():
                 (source / item.name).write_bytes(item.read_bytes())
     config = home / ".jupyter" / "nbgrader_config.py"
     config.parent.mkdir(parents=True, exist_ok=True)

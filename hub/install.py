@@ -33,6 +33,7 @@ from hub.course import (
     COURSE_ID,
     EXCHANGE,
     HUB_DIR,
+    INSTRUCTOR_CONFIG_DIR,
     INSTRUCTORS,
     PREFIX,
     PROXY,
@@ -58,6 +59,21 @@ STUDENT_LAB_CONFIG = {
         "@jupyter/nbgrader:create-assignment": True,
         "@jupyterlab/apputils-extension:announcements": True,  # no news pop-up (offline)
     }
+}
+# Every user's server (students and the instructor), in <venv>/etc/jupyter:
+# * terminals run a plain interactive bash, not a login shell: a login shell reads
+#   /etc/profile, which resets PATH and drops the hub's venv (`nbgrader: command not found`,
+#   the system's Python);
+# * no JupyterLab news pop-up (it asks to fetch news from the internet).
+COMMON_SERVER_CONFIG = {"ServerApp": {"terminado_settings": {"shell_command": ["/bin/bash"]}}}
+COMMON_LAB_CONFIG = {"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}}
+# The instructor's server only: nbgrader's Formgrader is a frame inside JupyterLab, and
+# JupyterHub 6 tells single-user servers to refuse every frame ("frame-ancestors 'none'",
+# nbgrader #1870). Pages of the same origin may frame the instructor's server again (the
+# setting nbgrader's docs give); students' servers keep 'none'.
+INSTRUCTOR_SERVER_CONFIG = {
+    "ServerApp": {"tornado_settings": {"headers": {
+        "Content-Security-Policy": "frame-ancestors 'self'"}}}
 }
 
 
@@ -105,11 +121,20 @@ def install_proxy() -> None:
     stamp.write_text(value)
 
 
+def write_json(path: Path, data: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2) + "\n")
+
+
 def install_config() -> None:
-    """Course-wide nbgrader config in the venv; the students' extra config dir."""
+    """Course-wide nbgrader and server config in the venv; the roles' extra config dirs."""
     etc = VENV / "etc" / "jupyter"
     etc.mkdir(parents=True, exist_ok=True)
     shutil.copy(HUB_DIR / "nbgrader_config.py", etc / "nbgrader_config.py")
+    # Not in jupyter_server_config.d/: Jupyter Server reads only jpserver_extensions there.
+    write_json(etc / "jupyter_server_config.json", COMMON_SERVER_CONFIG)
+    write_json(etc / "labconfig" / "page_config.json", COMMON_LAB_CONFIG)
+    write_json(INSTRUCTOR_CONFIG_DIR / "jupyter_server_config.json", INSTRUCTOR_SERVER_CONFIG)
     (STUDENT_CONFIG / "labconfig").mkdir(parents=True, exist_ok=True)
     (STUDENT_CONFIG / "jupyter_server_config.json").write_text(
         json.dumps(STUDENT_SERVER_CONFIG, indent=2) + "\n")

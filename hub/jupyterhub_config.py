@@ -12,7 +12,7 @@
 import os
 from pathlib import Path
 
-from hub.course import EXCHANGE, PROXY, SINGLEUSER, STUDENT_CONFIG, VENV
+from hub.course import EXCHANGE, INSTRUCTOR_CONFIG_DIR, PROXY, SINGLEUSER, STUDENT_CONFIG, VENV
 
 c = get_config()  # noqa: F821 (provided by traitlets when JupyterHub loads this file)
 
@@ -59,9 +59,10 @@ c.Spawner.environment = {
 
 
 def role_config(spawner):
-    """Students get the config dir that switches formgrader and course tools off."""
-    if spawner.user.name not in instructors:
-        spawner.environment = {**spawner.environment, "JUPYTER_CONFIG_PATH": str(STUDENT_CONFIG)}
+    """Students get the config dir that switches formgrader and course tools off; instructors
+    the one that lets JupyterLab frame the Formgrader (hub/install.py)."""
+    extra = INSTRUCTOR_CONFIG_DIR if spawner.user.name in instructors else STUDENT_CONFIG
+    spawner.environment = {**spawner.environment, "JUPYTER_CONFIG_PATH": str(extra)}
 
 
 c.Spawner.pre_spawn_hook = role_config

@@ -6,9 +6,10 @@ It installs what the hub needs (hub/install.py), creates the system users `instr
 `student1` and `student2` (random passwords, printed), gives the instructor a course
 directory with the assignments' sources and the course's folder in the exchange, closes the
 checkout to every other user (its .git holds the hidden material), starts JupyterHub and
-waits. Ctrl-C stops the
-hub, every user's server and kernel, and removes the users it created (and their homes)
-unless --keep-users. Tests use `LocalHub` the same way.
+waits, saying first what it reuses of an earlier run (users and homes kept with
+--keep-users, the course's exchange). Ctrl-C (SIGINT, also when started in the
+background), SIGTERM or SIGHUP stops the hub, every user's server and kernel, and removes
+the users it created (and their homes) unless --keep-users. Tests use `LocalHub` the same way.
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ class LocalHub:
         self.url = f"http://127.0.0.1:{port}"
         self.passwords: dict[str, str] = {}
         self.created: list[str] = []
+        self.reused: list[str] = []  # what an earlier run left (--keep-users), said at start
         self.process: subprocess.Popen | None = None
         self.state = Path(tempfile.mkdtemp(prefix="convnets-hub-state-"))
         self.log_path = self.state / "jupyterhub.log"
@@ -78,10 +80,15 @@ class LocalHub:
                 raise RuntimeError(f"{shared} is inside the checkout {REPO}, which students "
                                    "must not reach")
         make_exchange(self.exchange)
+        left = sorted(p.name for p in (self.exchange / COURSE_ID).glob("*/*"))
+        if left:
+            self.reused.append(f"the course's exchange {self.exchange / COURSE_ID} "
+                              f"({', '.join(left)})")
         for name in self.users:
             if user_pids(name):
                 raise RuntimeError(f"user {name} has running processes: is another hub running?")
-            create_user(name)  # or reuse one that a stopped run of ours left (--keep-users)
+            if not create_user(name):  # one that a stopped run of ours left (--keep-users)
+                self.reused.append(f"user {name} and their home directory")
             self.created.append(name)
         make_course_exchange(self.instructors[0], self.exchange)
         protect(Path(self.solutions or REPO / "solutions"))
@@ -177,8 +184,12 @@ class LocalHub:
 
 
 def banner(hub: LocalHub) -> str:
-    lines = [
-        "",
+    lines = [""]
+    if hub.reused:
+        lines += ["Reusing what an earlier run left (started with --keep-users):"]
+        lines += [f"  {item}" for item in hub.reused]
+        lines += ["  (stop without --keep-users to remove them)", ""]
+    lines += [
         f"JupyterHub for the course is running: {hub.url}",
         "Log in with one of these (passwords are new each run):",
     ]
@@ -209,8 +220,10 @@ def main() -> None:
     def on_signal(signum, frame):
         raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGHUP, on_signal)
+    # Also SIGINT: a shell that starts `make hub &` in the background ignores SIGINT in it,
+    # and Python keeps an ignored SIGINT ignored (no KeyboardInterrupt) unless told here.
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, on_signal)
     try:
         hub.start()
         print(banner(hub), flush=True)

@@ -71,6 +71,12 @@ def test_k8s_values_match_the_local_config(monkeypatch, tmp_path):
     assert files["nbgrader-config"]["mountPath"] == "/etc/jupyter/nbgrader_config.py"
     assert files["student-server-config"]["data"] == install.STUDENT_SERVER_CONFIG
     assert files["student-lab-config"]["data"] == install.STUDENT_LAB_CONFIG
+    assert files["common-server-config"]["data"] == install.COMMON_SERVER_CONFIG
+    assert files["common-server-config"]["mountPath"] == "/etc/jupyter/jupyter_server_config.json"
+    assert files["common-lab-config"]["data"] == install.COMMON_LAB_CONFIG
+    assert files["instructor-server-config"]["data"] == install.INSTRUCTOR_SERVER_CONFIG
+    teacher_dir = str(Path(files["instructor-server-config"]["mountPath"]).parent)
+    assert f'"JUPYTER_CONFIG_PATH"] = "{teacher_dir}"' in values["hub"]["extraConfig"]["convnets-roles"]
     student_dir = str(Path(files["student-server-config"]["mountPath"]).parent)
     assert f'"JUPYTER_CONFIG_PATH"] = "{student_dir}"' in values["hub"]["extraConfig"]["convnets-roles"]
 
@@ -88,3 +94,21 @@ def test_proxy_comes_from_the_npm_lock():
     wanted = package["dependencies"]["configurable-http-proxy"]
     assert lock["packages"]["node_modules/configurable-http-proxy"]["version"] == wanted
     assert wanted.startswith("5.")
+
+
+def test_every_role_gets_its_config_dir(monkeypatch, tmp_path):
+    """The spawner hook: instructors the dir that allows framing the Formgrader, students the
+    one that switches it off; the terminal and news settings are in the venv, for everyone."""
+    from types import SimpleNamespace
+
+    from hub.course import INSTRUCTOR_CONFIG_DIR, STUDENT_CONFIG
+
+    hook = local_config(monkeypatch, tmp_path).Spawner.pre_spawn_hook
+    for name, wanted in (("instructor", INSTRUCTOR_CONFIG_DIR), ("student1", STUDENT_CONFIG)):
+        spawner = SimpleNamespace(user=SimpleNamespace(name=name), environment={"PATH": "/x"})
+        hook(spawner)
+        assert spawner.environment == {"PATH": "/x", "JUPYTER_CONFIG_PATH": str(wanted)}
+    assert install.INSTRUCTOR_SERVER_CONFIG["ServerApp"]["tornado_settings"]["headers"] == {
+        "Content-Security-Policy": "frame-ancestors 'self'"}
+    assert install.COMMON_SERVER_CONFIG["ServerApp"]["terminado_settings"]["shell_command"] == [
+        "/bin/bash"]  # not a login shell: /etc/profile would reset PATH

@@ -37,7 +37,6 @@ from autograder.sandbox import (
 WORKER_MEMORY_MB = int(os.environ.get("AUTOGRADER_WORKER_MB", "6144"))
 
 
-
 def safe_id(text: str) -> str:
     cleaned = re.sub(r"[^A-Za-z0-9._@+-]", "_", text).strip(".") or "student"
     return cleaned[:100]
@@ -57,7 +56,9 @@ def find_submissions(assignment: str, submitted: Path) -> list[tuple[str, Path]]
             folder = entry / assignment
             preferred = folder / f"{assignment}.ipynb"
             others = sorted(folder.glob("*.ipynb")) if folder.is_dir() else []
-            found.append((safe_id(entry.name), preferred if preferred.exists() or not others else others[0]))
+            found.append(
+                (safe_id(entry.name), preferred if preferred.exists() or not others else others[0])
+            )
     return found
 
 
@@ -93,10 +94,13 @@ def limit_worker_memory(megabytes: int) -> None:
 
 def _grade_task(source: str, path: str, student_id: str, hide: list[str], overrides: dict) -> dict:
     try:
-        return grade_submission(Path(source), Path(path), student_id, uid=_uid, hide=hide, overrides=overrides)
+        return grade_submission(
+            Path(source), Path(path), student_id, uid=_uid, hide=hide, overrides=overrides
+        )
     except Exception as exc:  # noqa: BLE001 - one student's grader error must not stop the batch
-        return results.grader_error(student_id, path, f"{type(exc).__name__}: {exc}",
-                                    traceback.format_exc()[-4000:])
+        return results.grader_error(
+            student_id, path, f"{type(exc).__name__}: {exc}", traceback.format_exc()[-4000:]
+        )
 
 
 def _atomic_write(path: Path, text: str) -> None:
@@ -126,19 +130,41 @@ def write_reports(out: Path, assignment: Assignment, students: list[str]) -> Non
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(["student_id", "assignment", "score", "max_score", "status", "message"])
     for r in students_json:
-        writer.writerow([r["student_id"], assignment.name, f"{r.get('score', 0):g}",
-                         f"{assignment.max_score:g}", r["status"], r.get("message", "").replace("\n", " ")[:300]])
+        writer.writerow(
+            [
+                r["student_id"],
+                assignment.name,
+                f"{r.get('score', 0):g}",
+                f"{assignment.max_score:g}",
+                r["status"],
+                r.get("message", "").replace("\n", " ")[:300],
+            ]
+        )
     _atomic_write(out / "grades.csv", buf.getvalue())
-    doc = results.results_document(assignment.name, GRADER_VERSION, isolation_mode(), isolation_detail(),
-                                   assignment.max_score, students_json)
+    doc = results.results_document(
+        assignment.name,
+        GRADER_VERSION,
+        isolation_mode(),
+        isolation_detail(),
+        assignment.max_score,
+        students_json,
+    )
     _atomic_write(out / "results.json", results.dumps(doc))
     _private_dir(out / "feedback")
     for r in students_json:
         _atomic_write(out / "feedback" / f"{r['student_id']}.html", feedback_html(r, assignment))
 
 
-def grade_all(assignment_name: str, submitted: Path, out: Path, jobs: int = 1, force: bool = False,
-              course: Path = COURSE_DIR, log=print, overrides: dict | None = None) -> int:
+def grade_all(
+    assignment_name: str,
+    submitted: Path,
+    out: Path,
+    jobs: int = 1,
+    force: bool = False,
+    course: Path = COURSE_DIR,
+    log=print,
+    overrides: dict | None = None,
+) -> int:
     source = source_notebook(assignment_name, course)
     if not source.exists():
         log(f"autograder: no source notebook {source}", file=sys.stderr)
@@ -167,17 +193,26 @@ def grade_all(assignment_name: str, submitted: Path, out: Path, jobs: int = 1, f
         if not force and stored.exists():
             try:
                 old = json.loads(stored.read_text())
-                if (old.get("sha256") == file_digest(path) and old.get("source") == assignment.fingerprint()
-                        and old.get("limits") == limits
-                        and old.get("grader_version") == GRADER_VERSION and old.get("status") != "grader_error"):
+                if (
+                    old.get("sha256") == file_digest(path)
+                    and old.get("source") == assignment.fingerprint()
+                    and old.get("limits") == limits
+                    and old.get("grader_version") == GRADER_VERSION
+                    and old.get("status") != "grader_error"
+                ):
                     continue
             except (OSError, ValueError):
                 pass
         todo.append((sid, path))
-    hide = [str(out.resolve()), str(submitted.resolve() if submitted.is_dir() else submitted.resolve().parent),
-            str(source.parent.resolve())]
-    log(f"autograder: {len(submissions)} submissions, {len(submissions) - len(todo)} already graded, "
-        f"grading {len(todo)} with {jobs} job(s), isolation: {isolation_mode()}")
+    hide = [
+        str(out.resolve()),
+        str(submitted.resolve() if submitted.is_dir() else submitted.resolve().parent),
+        str(source.parent.resolve()),
+    ]
+    log(
+        f"autograder: {len(submissions)} submissions, {len(submissions) - len(todo)} already "
+        f"graded, grading {len(todo)} with {jobs} job(s), isolation: {isolation_mode()}"
+    )
     interrupted = False
 
     def on_term(signum, frame):  # noqa: ARG001
@@ -191,14 +226,20 @@ def grade_all(assignment_name: str, submitted: Path, out: Path, jobs: int = 1, f
         first_uid = uid_base()
         for slot in range(max(jobs, 1)):
             slots.put(first_uid + slot)
-        return ProcessPoolExecutor(max_workers=max(jobs, 1), mp_context=ctx, initializer=_init_worker,
-                                   initargs=(slots, jobs))
+        return ProcessPoolExecutor(
+            max_workers=max(jobs, 1),
+            mp_context=ctx,
+            initializer=_init_worker,
+            initargs=(slots, jobs),
+        )
 
     def record(sid: str, result: dict) -> None:
         result["student_id"] = sid
         _atomic_write(out / "students" / f"{sid}.json", results.dumps(result))
-        log(f"  {sid}: {result.get('score', 0):g}/{assignment.max_score:g} {result['status']} "
-            f"({result.get('seconds', 0):.1f} s)")
+        log(
+            f"  {sid}: {result.get('score', 0):g}/{assignment.max_score:g} {result['status']} "
+            f"({result.get('seconds', 0):.1f} s)"
+        )
 
     pool = new_pool()
     try:
@@ -209,7 +250,9 @@ def grade_all(assignment_name: str, submitted: Path, out: Path, jobs: int = 1, f
             room = 1 if suspects else max(jobs, 1) * 2
             while queue and len(pending) < room:
                 sid, path = queue.pop(0)
-                pending[pool.submit(_grade_task, str(source), str(path), sid, hide, overrides or {})] = (sid, path)
+                pending[
+                    pool.submit(_grade_task, str(source), str(path), sid, hide, overrides or {})
+                ] = (sid, path)
             done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
             broken = []
             for fut in done:
@@ -228,16 +271,26 @@ def grade_all(assignment_name: str, submitted: Path, out: Path, jobs: int = 1, f
                 pool = new_pool()
                 for sid, path in broken:
                     if sid in suspects and len(broken) == 1:
-                        record(sid, results.grader_error(sid, str(path), "grading this submission killed "
-                                                         "the grading process; it is graded again by the next run"))
+                        record(
+                            sid,
+                            results.grader_error(
+                                sid,
+                                str(path),
+                                "grading this submission killed "
+                                "the grading process; it is graded again by the next run",
+                            ),
+                        )
                         suspects.discard(sid)
                     else:
                         suspects.add(sid)
                         queue.insert(0, (sid, path))
     except KeyboardInterrupt:
         interrupted = True
-        log("autograder: interrupted; finished results are kept, run the same command again to continue",
-            file=sys.stderr)
+        log(
+            "autograder: interrupted; finished results are kept, run the same command again "
+            "to continue",
+            file=sys.stderr,
+        )
         for proc in list(getattr(pool, "_processes", {}).values()):
             try:
                 proc.kill()

@@ -37,8 +37,13 @@ class CheckResult:
         return self.max_points if self.status == "passed" else 0.0
 
     def as_json(self) -> dict:
-        return {"name": self.name, "points": self.points, "max_points": self.max_points,
-                "status": self.status, "message": self.message}
+        return {
+            "name": self.name,
+            "points": self.points,
+            "max_points": self.max_points,
+            "status": self.status,
+            "message": self.message,
+        }
 
 
 class Checks:
@@ -65,8 +70,11 @@ class Checks:
         failed = [r for r in self.results if r.status != "passed"]
         if not failed:
             return points, "passed", ""
-        return points, failed[0].status, "\n".join(f"{r.name} (-{r.max_points:g}): {r.message}"
-                                                   for r in failed)
+        return (
+            points,
+            failed[0].status,
+            "\n".join(f"{r.name} (-{r.max_points:g}): {r.message}" for r in failed),
+        )
 
 
 def declared_checks(hidden: str) -> list[tuple[str, float | None]]:
@@ -77,7 +85,11 @@ def declared_checks(hidden: str) -> list[tuple[str, float | None]]:
         return []
     found = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "check":
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "check"
+        ):
             args = list(node.args) + [k.value for k in node.keywords]
             name = args[0].value if args and isinstance(args[0], ast.Constant) else "?"
             points = args[1].value if len(args) > 1 and isinstance(args[1], ast.Constant) else None
@@ -93,12 +105,16 @@ def weight_problems(assignment: Assignment) -> list[str]:
         if not declared:
             continue
         if any(points is None for _, points in declared):
-            problems.append(f"{graded.grade_id}: every check(name, points) needs a number as points")
+            problems.append(
+                f"{graded.grade_id}: every check(name, points) needs a number as points"
+            )
             continue
         total = sum(points or 0.0 for _, points in declared)
         if abs(total - graded.points) > 1e-9:
-            problems.append(f"{graded.grade_id}: its checks' points sum to {total:g}, the cell's "
-                            f"nbgrader points are {graded.points:g}")
+            problems.append(
+                f"{graded.grade_id}: its checks' points sum to {total:g}, the cell's "
+                f"nbgrader points are {graded.points:g}"
+            )
         names = [name for name, _ in declared]
         if len(set(names)) != len(names):
             problems.append(f"{graded.grade_id}: two checks have the same name")

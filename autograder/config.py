@@ -45,8 +45,10 @@ class Limits:
     def from_metadata(cls, meta: dict, where: str = "the notebook's autograder metadata") -> Limits:
         unknown = sorted(set(meta) - set(cls.field_names()) - set(RULE_KEYS))
         if unknown:
-            raise ConfigError(f"unknown key {', '.join(map(repr, unknown))} in {where}; known: "
-                              f"{', '.join(cls.field_names() + list(RULE_KEYS))}")
+            raise ConfigError(
+                f"unknown key {', '.join(map(repr, unknown))} in {where}; known: "
+                f"{', '.join(cls.field_names() + list(RULE_KEYS))}"
+            )
         return cls(**{k: cls.parse(k, meta[k]) for k in cls.field_names() if k in meta})
 
     @classmethod

@@ -63,8 +63,10 @@ def file_digest(path: Path) -> str:
 def _refuse_links(submission: Path) -> None:
     """A submission is a regular file of its own: never a link to something else to read."""
     if submission.is_symlink() or not submission.is_file():
-        raise BadNotebook("invalid_notebook", f"{submission.name} is a link or not a regular file: "
-                                              "submit the notebook itself")
+        raise BadNotebook(
+            "invalid_notebook",
+            f"{submission.name} is a link or not a regular file: submit the notebook itself",
+        )
 
 
 def _hidden_part(graded: GradedCell, runner: Runner, solution: Any, seed: int) -> TestResult:
@@ -80,18 +82,32 @@ def _hidden_part(graded: GradedCell, runner: Runner, solution: Any, seed: int) -
         pass
     elif runner.remaining() <= 0:
         test.status = Status.TIMEOUT
-        test.message = f"the notebook's total time limit ({assignment.limits.notebook_timeout:.0f} s) ran out"
+        test.message = (
+            f"the notebook's total time limit ({assignment.limits.notebook_timeout:.0f} s) ran out"
+        )
     else:
         budget = min(assignment.limits.test_timeout, runner.remaining())
-        runner.deadline, runner.current_budget, runner.fault = time.monotonic() + budget, budget, None
-        ns = harness.namespace(runner, list(assignment.functions), solution,
-                               fresh_copies(setup_names(assignment)), seed=seed)
+        runner.deadline, runner.current_budget, runner.fault = (
+            time.monotonic() + budget,
+            budget,
+            None,
+        )
+        ns = harness.namespace(
+            runner,
+            list(assignment.functions),
+            solution,
+            fresh_copies(setup_names(assignment)),
+            seed=seed,
+        )
         ns["check"] = checks = Checks(lambda exc: classify(exc, runner))
         helpers.bind(assignment.path, ns)
         seed_grader(seed)
         points = None
         try:
-            with contextlib.redirect_stdout(io.StringIO()), hard_deadline(budget + HARD_DEADLINE_GRACE):
+            with (
+                contextlib.redirect_stdout(io.StringIO()),
+                hard_deadline(budget + HARD_DEADLINE_GRACE),
+            ):
                 exec(compile(graded.hidden, f"<hidden test {graded.grade_id}>", "exec"), ns)  # noqa: S102
             if runner.fault is not None:
                 test.status, test.message = Status(runner.fault.status), runner.fault.message
@@ -115,20 +131,38 @@ def _hidden_part(graded: GradedCell, runner: Runner, solution: Any, seed: int) -
     return test
 
 
-def grade_submission(source: Path, submission: Path, student_id: str, uid: int = 61000,
-                     hide: list[str] | None = None, overrides: dict | None = None) -> dict:
+def grade_submission(
+    source: Path,
+    submission: Path,
+    student_id: str,
+    uid: int = 61000,
+    hide: list[str] | None = None,
+    overrides: dict | None = None,
+) -> dict:
     """Grade one file; never raises for anything the submission does."""
     t0 = time.monotonic()
     assignment = load_assignment(source)
     if overrides:
-        assignment = dataclasses.replace(assignment, limits=dataclasses.replace(assignment.limits, **overrides))
+        assignment = dataclasses.replace(
+            assignment, limits=dataclasses.replace(assignment.limits, **overrides)
+        )
     data = submission.read_bytes() if submission.is_file() and not submission.is_symlink() else b""
-    result = SubmissionResult(student_id, assignment.name, str(submission), file_digest(submission),
-                              assignment.fingerprint(), GRADER_VERSION, assignment.max_score, isolation_mode(),
-                              dataclasses.asdict(assignment.limits))
+    result = SubmissionResult(
+        student_id,
+        assignment.name,
+        str(submission),
+        file_digest(submission),
+        assignment.fingerprint(),
+        GRADER_VERSION,
+        assignment.max_score,
+        isolation_mode(),
+        dataclasses.asdict(assignment.limits),
+    )
 
     def all_tests(status: Status, message: str) -> None:
-        result.tests = [TestResult(g.grade_id, g.points, status, message=message) for g in assignment.graded]
+        result.tests = [
+            TestResult(g.grade_id, g.points, status, message=message) for g in assignment.graded
+        ]
 
     try:
         if not submission.is_file() and not submission.is_symlink():
@@ -141,7 +175,9 @@ def grade_submission(source: Path, submission: Path, student_id: str, uid: int =
         result.seconds = time.monotonic() - t0
         return result.as_json()
     result.student_code = plan.student_code
-    tainted = scan([(c.label, c.source) for c in plan.cells if c.origin == "submission"], assignment.forbidden)
+    tainted = scan(
+        [(c.label, c.source) for c in plan.cells if c.origin == "submission"], assignment.forbidden
+    )
     warm_up(assignment)
     seed = student_seed(assignment.name, student_id)
     runner = Runner(assignment, plan, assignment.limits, uid, hide or [], tainted=tainted)
@@ -155,18 +191,28 @@ def grade_submission(source: Path, submission: Path, student_id: str, uid: int =
         all_tests(Status.NOT_RUN, "grader error")
     except SandboxFault as fault:  # the kernel kept dying
         done = {t.grade_id for t in result.tests}
-        result.tests += [TestResult(g.grade_id, g.points, Status(fault.status), message=fault.message)
-                         for g in assignment.graded if g.grade_id not in done]
+        result.tests += [
+            TestResult(g.grade_id, g.points, Status(fault.status), message=fault.message)
+            for g in assignment.graded
+            if g.grade_id not in done
+        ]
     finally:
         runner.close()
-    result.cells = [CellResult(o.label, Status(o.status), o.message, o.seconds) for o in runner.outcomes]
+    result.cells = [
+        CellResult(o.label, Status(o.status), o.message, o.seconds) for o in runner.outcomes
+    ]
     result.restarts = max(runner.restarts, 0)
     result.output_excerpt = runner.output[-2000:]
     result.output_bytes = len(runner.output) + runner.output_dropped
     result.seconds = time.monotonic() - t0
     if result.status == Status.GRADED:
         failed = [t for t in result.tests if t.status != Status.PASSED]
-        result.message = "all tests passed" if not failed else (
-            f"{len(failed)} of {len(result.tests)} tests did not pass: "
-            + ", ".join(f"{t.grade_id} ({t.status.value})" for t in failed))
+        result.message = (
+            "all tests passed"
+            if not failed
+            else (
+                f"{len(failed)} of {len(result.tests)} tests did not pass: "
+                + ", ".join(f"{t.grade_id} ({t.status.value})" for t in failed)
+            )
+        )
     return result.as_json()

@@ -40,7 +40,9 @@ def load(notebook: Path) -> types.ModuleType | None:
     if not path.is_file():
         return None
     if path not in _loaded:
-        module = types.ModuleType(f"grading_{notebook.stem}", f"grader-only helpers of {notebook.stem}")
+        module = types.ModuleType(
+            f"grading_{notebook.stem}", f"grader-only helpers of {notebook.stem}"
+        )
         module.__file__ = str(path)
         with contextlib.redirect_stdout(io.StringIO()):
             exec(compile(path.read_text(), str(path), "exec"), module.__dict__)  # noqa: S102 - trusted

@@ -111,7 +111,9 @@ def fresh_copies(names: dict) -> dict:
 
     out = {}
     for key, value in names.items():
-        if isinstance(value, (_types.ModuleType, type, _types.FunctionType, _types.BuiltinFunctionType)):
+        if isinstance(
+            value, (_types.ModuleType, type, _types.FunctionType, _types.BuiltinFunctionType)
+        ):
             out[key] = value
             continue
         try:
@@ -141,8 +143,12 @@ def classify(exc: BaseException, runner: Runner) -> tuple[str, str, str]:
     if isinstance(exc, SandboxFault):
         return exc.status, exc.message, ""
     if isinstance(exc, HardDeadline):
-        return ("timeout", f"this task did not finish within the test's time limit "
-                           f"({runner.current_budget:.0f} s): an infinite loop, or far too slow", "")
+        return (
+            "timeout",
+            f"this task did not finish within the test's time limit "
+            f"({runner.current_budget:.0f} s): an infinite loop, or far too slow",
+            "",
+        )
     if isinstance(exc, harness.MissingFunction):
         return "missing", exc.message, ""
     if isinstance(exc, harness.RemoteError):
@@ -157,5 +163,9 @@ def classify(exc: BaseException, runner: Runner) -> tuple[str, str, str]:
     detail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))[-4000:]
     if isinstance(exc, AssertionError):
         return "failed", str(exc) or "a hidden check of this task failed", detail
-    return ("error", f"the hidden test could not check your result ({type(exc).__name__}: {str(exc)[:300]}); "
-                     "does your function return what the task asks for?", detail)
+    return (
+        "error",
+        f"the hidden test could not check your result ({type(exc).__name__}: {str(exc)[:300]}); "
+        "does your function return what the task asks for?",
+        detail,
+    )

@@ -44,12 +44,34 @@ class Status(StrEnum):
     SKIPPED = "skipped"
 
 
-SUBMISSION_STATUSES = (Status.GRADED, Status.INVALID_NOTEBOOK, Status.WRONG_ASSIGNMENT, Status.GRADER_ERROR)
-TEST_STATUSES = (Status.PASSED, Status.FAILED, Status.ERROR, Status.TIMEOUT, Status.OUT_OF_MEMORY,
-                 Status.CRASHED, Status.EXITED, Status.FORBIDDEN, Status.PROTOCOL, Status.MISSING,
-                 Status.NOT_RUN)
-CELL_STATUSES = (Status.OK, Status.ERROR, Status.TIMEOUT, Status.OUT_OF_MEMORY, Status.CRASHED,
-                 Status.EXITED, Status.SKIPPED)
+SUBMISSION_STATUSES = (
+    Status.GRADED,
+    Status.INVALID_NOTEBOOK,
+    Status.WRONG_ASSIGNMENT,
+    Status.GRADER_ERROR,
+)
+TEST_STATUSES = (
+    Status.PASSED,
+    Status.FAILED,
+    Status.ERROR,
+    Status.TIMEOUT,
+    Status.OUT_OF_MEMORY,
+    Status.CRASHED,
+    Status.EXITED,
+    Status.FORBIDDEN,
+    Status.PROTOCOL,
+    Status.MISSING,
+    Status.NOT_RUN,
+)
+CELL_STATUSES = (
+    Status.OK,
+    Status.ERROR,
+    Status.TIMEOUT,
+    Status.OUT_OF_MEMORY,
+    Status.CRASHED,
+    Status.EXITED,
+    Status.SKIPPED,
+)
 
 
 def _plain(value: Any) -> Any:
@@ -77,8 +99,14 @@ class TestResult:
     checks: list[dict] = field(default_factory=list)  # partial credit, see checks.py
 
     def as_json(self) -> dict:
-        out = {"grade_id": self.grade_id, "points": self.points, "max_points": self.max_points,
-               "status": self.status.value, "message": self.message, "seconds": self.seconds}
+        out = {
+            "grade_id": self.grade_id,
+            "points": self.points,
+            "max_points": self.max_points,
+            "status": self.status.value,
+            "message": self.message,
+            "seconds": self.seconds,
+        }
         if self.detail:
             out["detail"] = self.detail
         if self.hidden_test_error:
@@ -98,8 +126,12 @@ class CellResult:
     seconds: float = 0.0
 
     def as_json(self) -> dict:
-        return {"label": self.label, "status": self.status.value, "message": self.message,
-                "seconds": round(self.seconds, 3)}
+        return {
+            "label": self.label,
+            "status": self.status.value,
+            "message": self.message,
+            "seconds": round(self.seconds, 3),
+        }
 
 
 @dataclass
@@ -119,7 +151,9 @@ class SubmissionResult:
     message: str = ""
     tests: list[TestResult] = field(default_factory=list)
     cells: list[CellResult] = field(default_factory=list)
-    student_code: list[tuple[str, str]] | None = None  # (label, source) of the cells the student wrote
+    student_code: list[tuple[str, str]] | None = (
+        None  # (label, source) of the cells the student wrote
+    )
     restarts: int = 0
     output_excerpt: str = ""
     output_bytes: int = 0
@@ -131,8 +165,13 @@ class SubmissionResult:
 
     def as_json(self) -> dict:
         out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
-        out.update(status=self.status.value, score=self.score, tests=[t.as_json() for t in self.tests],
-                   cells=[c.as_json() for c in self.cells], seconds=round(self.seconds, 3))
+        out.update(
+            status=self.status.value,
+            score=self.score,
+            tests=[t.as_json() for t in self.tests],
+            cells=[c.as_json() for c in self.cells],
+            seconds=round(self.seconds, 3),
+        )
         if self.student_code is None:
             del out["student_code"]
         return out
@@ -140,19 +179,38 @@ class SubmissionResult:
 
 def grader_error(student_id: str, file: str, message: str, detail: str = "") -> dict:
     """``students/<id>.json`` of a submission the grader could not grade (the grader's fault)."""
-    out = {"student_id": student_id, "status": Status.GRADER_ERROR.value, "file": file, "message": message,
-           "score": 0.0, "tests": [], "sha256": ""}
+    out = {
+        "student_id": student_id,
+        "status": Status.GRADER_ERROR.value,
+        "file": file,
+        "message": message,
+        "score": 0.0,
+        "tests": [],
+        "sha256": "",
+    }
     if detail:
         out["detail"] = detail
     return out
 
 
-def results_document(assignment: str, grader_version: str, isolation: str, isolation_detail: str,
-                     max_score: float, students: list[dict]) -> dict:
+def results_document(
+    assignment: str,
+    grader_version: str,
+    isolation: str,
+    isolation_detail: str,
+    max_score: float,
+    students: list[dict],
+) -> dict:
     """The whole run's ``results.json``."""
-    return {"schema_version": SCHEMA_VERSION, "assignment": assignment, "grader_version": grader_version,
-            "isolation": isolation, "isolation_detail": isolation_detail, "max_score": max_score,
-            "students": students}
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "assignment": assignment,
+        "grader_version": grader_version,
+        "isolation": isolation,
+        "isolation_detail": isolation_detail,
+        "max_score": max_score,
+        "students": students,
+    }
 
 
 def dumps(doc: dict) -> str:

@@ -112,8 +112,14 @@ class Runner:
 
     def _new_sandbox(self) -> Sandbox:
         self._collect_output()
-        box = self.sandbox_factory(self.assignment.name, self.limits, self.assignment.forbidden, self.hide, self.uid,
-                      masks=assignment_masks(self.assignment))
+        box = self.sandbox_factory(
+            self.assignment.name,
+            self.limits,
+            self.assignment.forbidden,
+            self.hide,
+            self.uid,
+            masks=assignment_masks(self.assignment),
+        )
         box.start()
         return box
 
@@ -130,9 +136,13 @@ class Runner:
         start = time.monotonic()
         try:
             assert self.sandbox is not None
-            reply = self.sandbox.request({"op": "cell", "source": cell.source, "label": cell.label}, budget)
+            reply = self.sandbox.request(
+                {"op": "cell", "source": cell.source, "label": cell.label}, budget
+            )
             status = "ok" if reply.get("ok") else "error"
-            message = "" if reply.get("ok") else str(reply.get("traceback") or reply.get("message", ""))
+            message = (
+                "" if reply.get("ok") else str(reply.get("traceback") or reply.get("message", ""))
+            )
             if reply.get("type") in ("MemoryError",):
                 status = "out_of_memory"
         except SandboxFault as fault:
@@ -140,7 +150,9 @@ class Runner:
             if status == "timeout":
                 message = f"the cell did not finish within {budget:.0f} s"
         if first_time or status not in ("ok", "error"):
-            outcome = CellOutcome(cell.label, status, message[:MESSAGE_CHARS], time.monotonic() - start)
+            outcome = CellOutcome(
+                cell.label, status, message[:MESSAGE_CHARS], time.monotonic() - start
+            )
             if first_time:
                 self.outcomes.append(outcome)
             else:
@@ -155,13 +167,18 @@ class Runner:
             self._collect_output()
             done = len(self.outcomes)
             for cell in self.plan.cells[done:]:
-                self.outcomes.append(CellOutcome(cell.label, "timeout", "the notebook's time limit ran out"))
+                self.outcomes.append(
+                    CellOutcome(cell.label, "timeout", "the notebook's time limit ran out")
+                )
 
     def _run_all_cells(self) -> None:
         for index in range(len(self.plan.cells)):
             if self.remaining() <= 0:
-                self.outcomes.append(CellOutcome(self.plan.cells[index].label, "skipped",
-                                                 "the notebook's time limit ran out"))
+                self.outcomes.append(
+                    CellOutcome(
+                        self.plan.cells[index].label, "skipped", "the notebook's time limit ran out"
+                    )
+                )
                 continue
             if not self.alive():
                 self.restart()
@@ -175,7 +192,9 @@ class Runner:
         while True:
             self.restarts += 1
             if self.restarts > MAX_RESTARTS:
-                raise SandboxFault("crashed", "the kernel kept dying; grading of this notebook stopped")
+                raise SandboxFault(
+                    "crashed", "the kernel kept dying; grading of this notebook stopped"
+                )
             self._collect_output()
             self.sandbox = self._new_sandbox()
             for index, outcome in enumerate(self.outcomes):
@@ -191,9 +210,12 @@ class Runner:
         bad = sorted(n for n in names if n in self.tainted)
         if bad:
             forbidden = ", ".join(self.assignment.forbidden) or "none"
-            self.fault = SandboxFault("forbidden", "; ".join(f"{n} {self.tainted[n]}" for n in bad) +
-                                      f": not allowed in this assignment (forbidden modules: {forbidden}; "
-                                      "no __import__, importlib or sys.modules tricks)")
+            self.fault = SandboxFault(
+                "forbidden",
+                "; ".join(f"{n} {self.tainted[n]}" for n in bad)
+                + f": not allowed in this assignment (forbidden modules: {forbidden}; "
+                "no __import__, importlib or sys.modules tricks)",
+            )
             raise self.fault
 
     def _missing(self, name: str) -> harness.MissingFunction:
@@ -221,8 +243,11 @@ class Runner:
             reply = self.sandbox.request(message, max(timeout, 0.0))
         except SandboxFault as fault:
             if fault.status == "timeout":
-                fault = SandboxFault("timeout", f"{what} did not finish within the test's time limit "
-                                                f"({self.current_budget:.0f} s): an infinite loop, or far too slow")
+                fault = SandboxFault(
+                    "timeout",
+                    f"{what} did not finish within the test's time limit "
+                    f"({self.current_budget:.0f} s): an infinite loop, or far too slow",
+                )
             self.fault = fault
             raise fault from None
         if reply.get("ok"):
@@ -236,8 +261,10 @@ class Runner:
                     raise self._missing(name)
         if kind == "not_data":
             raise harness.TestFailure(
-                f"{what} returned a {reply.get('message')}, which the grader does not accept: return plain "
-                "data (a NumPy array of numbers, a number, a list ...), not a custom object or a tensor")
+                f"{what} returned a {reply.get('message')}, which the grader does not accept: "
+                "return plain data (a NumPy array of numbers, a number, a list ...), not a custom "
+                "object or a tensor"
+            )
         fault = harness.fault_from_reply(what, reply)
         if fault is not None:
             self.fault = fault  # type: ignore[assignment]

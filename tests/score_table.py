@@ -28,7 +28,14 @@ TABLE = Path(__file__).with_name("score_table.json")
 CORPUS = Path(__file__).parent / "integrity"
 LIMITS = {
     "conv": ["--set", "test_timeout=40", "--set", "cell_timeout=15", "--set", "memory_mb=2048"],
-    "detection": ["--set", "test_timeout=40", "--set", "cell_timeout=15", "--set", "memory_mb=2048"],
+    "detection": [
+        "--set",
+        "test_timeout=40",
+        "--set",
+        "cell_timeout=15",
+        "--set",
+        "memory_mb=2048",
+    ],
     "transfer": [],
 }
 
@@ -61,21 +68,44 @@ def grade(assignment: str) -> dict[str, dict]:
                 notebook.write_text(text)
         out = Path(tmp) / "out"
         env = {**os.environ, "AUTOGRADER_UID_BASE": str(61000 + 64 * (os.getpid() % 40 + 50))}
-        run = subprocess.run([sys.executable, "-m", "autograder.cli", "grade", assignment, str(sub),
-                              "--out", str(out), "--jobs", "2", *LIMITS[assignment]],
-                             capture_output=True, text=True, cwd=REPO, env=env)
+        run = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "autograder.cli",
+                "grade",
+                assignment,
+                str(sub),
+                "--out",
+                str(out),
+                "--jobs",
+                "2",
+                *LIMITS[assignment],
+            ],
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+            env=env,
+        )
         if run.returncode != 0:
             raise RuntimeError(run.stdout + run.stderr)
         doc = json.loads((out / "results.json").read_text())
-    return {s["student_id"]: {"status": s["status"], "score": s["score"],
-                              "cells": {t["grade_id"]: [t["points"], t["status"]] for t in s["tests"]}}
-            for s in doc["students"]}
+    return {
+        s["student_id"]: {
+            "status": s["status"],
+            "score": s["score"],
+            "cells": {t["grade_id"]: [t["points"], t["status"]] for t in s["tests"]},
+        }
+        for s in doc["students"]
+    }
 
 
 def differences(old: dict[str, dict], new: dict[str, dict]) -> list[str]:
     """What changed between two tables of one assignment, one line per cell."""
-    lines = [f"{sid}: only in the {'recorded' if sid in old else 'new'} table"
-             for sid in sorted(set(old) ^ set(new))]
+    lines = [
+        f"{sid}: only in the {'recorded' if sid in old else 'new'} table"
+        for sid in sorted(set(old) ^ set(new))
+    ]
     for sid in sorted(set(old) & set(new)):
         a, b = old[sid], new[sid]
         if a["status"] != b["status"]:

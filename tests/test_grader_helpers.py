@@ -32,10 +32,10 @@ def _private():
     return "not for hidden parts"
 '''
 
-HIDDEN_ADD = '''### BEGIN HIDDEN TESTS
+HIDDEN_ADD = """### BEGIN HIDDEN TESTS
 check_array(doubled([1.0, 2.0]), np.array([2.0, 4.0]), "add(x, x)")
 expect("_private" not in globals() and "np" in globals(), "only public names are shared")
-### END HIDDEN TESTS'''
+### END HIDDEN TESTS"""
 
 
 def course_with_helpers(tmp_path: Path) -> Path:
@@ -46,7 +46,7 @@ def course_with_helpers(tmp_path: Path) -> Path:
     for cell in nb["cells"]:
         if cell["metadata"].get("nbgrader", {}).get("grade_id") == "test_add":
             text = "".join(cell["source"])
-            cell["source"] = text[:text.index("### BEGIN HIDDEN TESTS")] + HIDDEN_ADD
+            cell["source"] = text[: text.index("### BEGIN HIDDEN TESTS")] + HIDDEN_ADD
     source.write_text(json.dumps(nb, indent=1))
     (source.parent / "grading.py").write_text(HELPERS)
     return course
@@ -83,8 +83,10 @@ def test_hidden_parts_use_the_helpers_with_their_own_proxies(tmp_path):
     course = course_with_helpers(tmp_path)
     source = course / "solutions" / "add" / "add.ipynb"
     results = {}
-    for sid, variant in {"good": {}, "wrong": {"CELLS": {
-            "add_solution": "def add(a, b):\n    return np.subtract(a, b)"}}}.items():
+    for sid, variant in {
+        "good": {},
+        "wrong": {"CELLS": {"add_solution": "def add(a, b):\n    return np.subtract(a, b)"}},
+    }.items():
         path = tmp_path / f"{sid}.ipynb"
         path.write_text(make_submission(source, variant))
         results[sid] = {t["grade_id"]: t for t in grade_submission(source, path, sid)["tests"]}
@@ -105,7 +107,9 @@ def test_helpers_are_never_released_nor_published(tmp_path):
     assert "add.ipynb" in files and not any("grading" in name for name in files), files
     assert "grading.py" in SKIP_NAMES
     regions = hidden_regions(course / "solutions")
-    assert any('return add(np.asarray(x, float), np.asarray(x, float))' in lines
-               for lines in regions.values())
+    assert any(
+        "return add(np.asarray(x, float), np.asarray(x, float))" in lines
+        for lines in regions.values()
+    )
     repo = Path(__file__).resolve().parents[1]
     assert not list((repo / "exercises").rglob("grading.py"))

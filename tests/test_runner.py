@@ -32,7 +32,9 @@ class FakeSandbox:
         self.ran.append(source)
         if source == "raise":
             return {"ok": False, "type": "ValueError", "traceback": "ValueError: bad"}
-        if source in ("hang", "die") or (source == "dies-after-restart" and len(FakeSandbox.started) > 1):
+        if source in ("hang", "die") or (
+            source == "dies-after-restart" and len(FakeSandbox.started) > 1
+        ):
             self.alive = False
             raise SandboxFault("timeout" if source == "hang" else "crashed", f"the cell {source}s")
         return {"ok": True}
@@ -81,7 +83,9 @@ def test_a_cell_that_kills_the_kernel_on_replay_is_marked_and_skipped():
 def test_a_kernel_that_keeps_dying_stops_after_the_restart_limit(monkeypatch):
     r = runner("ok")
     r.run_cells()
-    monkeypatch.setattr(FakeSandbox, "start", lambda self: FakeSandbox.started.append(self))  # born dead
+    monkeypatch.setattr(
+        FakeSandbox, "start", lambda self: FakeSandbox.started.append(self)
+    )  # born dead
     with pytest.raises(SandboxFault, match="kept dying"):
         r.restart()
     assert r.restarts == MAX_RESTARTS + 1 and len(FakeSandbox.started) == MAX_RESTARTS + 1

@@ -21,15 +21,24 @@ def allowed_alternatives(assignment: str) -> dict[str, dict[str, set[str]]]:
     out: dict[str, dict[str, set[str]]] = {}
     for path in sorted((CORPUS / assignment).glob("*.py")):
         expect = load_variant(path).get("EXPECT") or {}
-        out[f"integrity-{path.stem}"] = {gid: set(s) for gid, s in expect.items() if not isinstance(s, str)}
+        out[f"integrity-{path.stem}"] = {
+            gid: set(s) for gid, s in expect.items() if not isinstance(s, str)
+        }
     return out
 
 
 def test_differences_are_found():
-    old = {"a": {"status": "graded", "score": 10, "cells": {"t": [10, "passed"], "u": [0, "failed"]}}}
-    new = {"a": {"status": "graded", "score": 0, "cells": {"t": [0, "failed"], "u": [0, "failed"]}},
-           "b": {"status": "graded", "score": 0, "cells": {}}}
-    assert differences(old, new) == ["b: only in the new table", "a: t [10, 'passed'] -> [0, 'failed']"]
+    old = {
+        "a": {"status": "graded", "score": 10, "cells": {"t": [10, "passed"], "u": [0, "failed"]}}
+    }
+    new = {
+        "a": {"status": "graded", "score": 0, "cells": {"t": [0, "failed"], "u": [0, "failed"]}},
+        "b": {"status": "graded", "score": 0, "cells": {}},
+    }
+    assert differences(old, new) == [
+        "b: only in the new table",
+        "a: t [10, 'passed'] -> [0, 'failed']",
+    ]
 
 
 @pytest.mark.slow
@@ -41,7 +50,11 @@ def test_scores_match_the_recorded_table(assignment):
     for sid, row in now.items():  # a cell whose case allows several statuses: any of them
         for gid, statuses in alternatives.get(sid, {}).items():
             old = recorded.get(sid, {}).get("cells", {}).get(gid)
-            if old and row["cells"].get(gid, [None, None])[1] in statuses and row["cells"][gid][0] == 0:
+            if (
+                old
+                and row["cells"].get(gid, [None, None])[1] in statuses
+                and row["cells"][gid][0] == 0
+            ):
                 row["cells"][gid] = old
     # cases added after the table was recorded are checked by the integrity test, not here
     new_cases = [sid for sid in now if sid not in recorded and sid.startswith("integrity-")]

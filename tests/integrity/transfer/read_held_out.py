@@ -1,9 +1,10 @@
 """A train_head that trains on the held-out faces instead of the training set, taking them
 by every route a submission has: convnets.data.faces()[1] (and faces(n_train=0), all 200
 images in the held-out part), skimage.data.lfw_subset(), and np.load of the data file
-itself, each with faces()'s own split. In the sandbox that file holds blank images where
-the held-out ones are (the grader's `masks`), so every route gives nothing to learn from:
-the head fitted on them classifies the real held-out set no better than chance.
+itself (also after trying to unmount what covers it), each with faces()'s own split. In
+the sandbox that file holds blank images where the held-out ones are (the grader's
+`masks`), so every route gives nothing to learn from: the head fitted on them classifies
+the real held-out set no better than chance.
 """
 
 ADDED = [("setup", '''
@@ -30,9 +31,16 @@ def _held_out_candidates():
         raws.append(skimage.data.lfw_subset())
     except Exception:
         pass
+    path = os.path.join(os.path.dirname(skimage.data.__file__), "lfw_subset.npy")
     try:
-        path = os.path.join(os.path.dirname(skimage.data.__file__), "lfw_subset.npy")
         raws.append(np.load(path))
+    except Exception:
+        pass
+    try:  # take the mask off (the kernel has no privilege to unmount anything)
+        import ctypes
+
+        if ctypes.CDLL(None, use_errno=True).umount2(path.encode(), 2) == 0:
+            raws.append(np.load(path))
     except Exception:
         pass
     order = np.random.default_rng(0).permutation(200)[140:]

@@ -129,6 +129,9 @@ NOTEBOOK_PAGES = [page for page in toc_pages()
                                                                                      ".ipynb"}]
 
 
+# Marked like the browser tests: it reads the built book (its execution cache), which
+# `make test` builds first and `make test-fast` does not.
+@pytest.mark.browser
 @pytest.mark.parametrize("page", NOTEBOOK_PAGES)
 def test_alt_texts_and_captions_quote_only_computed_numbers(page):
     notebook = executed_notebook(page)

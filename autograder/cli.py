@@ -1,4 +1,4 @@
-"""``autograder release | grade | collect | check``: see the top-level README."""
+"""``autograder release | grade | collect | feedback | report | gradebook | lms | roster | check``: see the top-level README."""
 
 from __future__ import annotations
 
@@ -35,6 +35,44 @@ def main(argv: list[str] | None = None) -> int:
     col.add_argument("--course-id", default="convnets", help="nbgrader course id (default convnets)")
     col.add_argument("--uids", type=Path, default=None,
                      help="JSON {student: uid} when students are not system users here (Kubernetes)")
+    fb = sub.add_parser("feedback", help="put the grader's pages into nbgrader's feedback layout "
+                                         "and release them (students: Fetch Feedback)")
+    fb.add_argument("assignment")
+    fb.add_argument("course_dir", type=Path, help="the instructor's nbgrader course directory")
+    fb.add_argument("--grading", type=Path, required=True,
+                    help="what `autograder grade --out` wrote (holds feedback/<student>.html)")
+    fb.add_argument("--exchange", type=Path,
+                    default=Path(os.environ.get("NBGRADER_EXCHANGE", "/srv/nbgrader/exchange")),
+                    help="the nbgrader exchange (default: $NBGRADER_EXCHANGE or /srv/nbgrader/exchange)")
+    fb.add_argument("--course-id", default="convnets", help="nbgrader course id (default convnets)")
+    fb.add_argument("--no-release", action="store_true", help="lay the pages out, do not release")
+    rep = sub.add_parser("report", help="one offline HTML page on the whole class (anonymised)")
+    rep.add_argument("assignment")
+    rep.add_argument("--grading", type=Path, required=True, help="what `autograder grade --out` wrote")
+    rep.add_argument("--out", type=Path, default=None, help="default: <grading>/report.html")
+    rep.add_argument("--names", action="store_true", help="name the students (not for showing in class)")
+    lms = sub.add_parser("lms", help="grades.csv as Canvas's or Moodle's grade-import CSV, "
+                                     "keyed by nbgrader's lms_user_id")
+    lms.add_argument("assignment")
+    lms.add_argument("course_dir", type=Path, help="the nbgrader course directory (gradebook.db)")
+    lms.add_argument("--grading", type=Path, required=True, help="what `autograder grade --out` wrote")
+    lms.add_argument("--format", choices=("canvas", "moodle"), required=True)
+    lms.add_argument("--out", type=Path, default=None, help="default: <grading>/<assignment>-<format>.csv")
+    lms.add_argument("--course-id", default="convnets")
+    ros = sub.add_parser("roster", help="student records (names, emails, LMS ids) from a CSV into "
+                                        "nbgrader's gradebook, and the hub's allowed users")
+    ros.add_argument("csv", type=Path, help="columns: id, first_name, last_name, email, lms_user_id")
+    ros.add_argument("course_dir", type=Path)
+    ros.add_argument("--allowed-users", type=Path, default=None, help="write the ids here, one a line")
+    ros.add_argument("--course-id", default="convnets")
+    gbk = sub.add_parser("gradebook", help="record the grader's scores in nbgrader's gradebook "
+                                           "(the Formgrader, nbgrader export)")
+    gbk.add_argument("assignment")
+    gbk.add_argument("course_dir", type=Path, help="the nbgrader course directory (gradebook.db)")
+    gbk.add_argument("--grading", type=Path, required=True, help="what `autograder grade --out` wrote")
+    gbk.add_argument("--course-id", default="convnets")
+    gbk.add_argument("--late", default="none",
+                     help="late policy: none, per-day:<percent> or zero-after:<hours> (due date: nbgrader's)")
     chk = sub.add_parser("check", help="solutions score 100, blank notebooks 0, every mutant loses points")
     chk.add_argument("assignments", nargs="*")
     chk.add_argument("--jobs", type=int, default=2)
@@ -61,6 +99,31 @@ def main(argv: list[str] | None = None) -> int:
 
         return collect(args.assignment, args.course_dir.resolve(), args.exchange, args.course_id,
                        load_uids(args.uids) if args.uids else None)
+    if args.command == "feedback":
+        from autograder.feedback_release import feedback
+
+        return feedback(args.assignment, args.course_dir.resolve(), args.grading.resolve(),
+                        args.exchange, args.course_id, do_release=not args.no_release)
+    if args.command == "report":
+        from autograder.report import report
+
+        return report(args.assignment, args.grading, args.out, names=args.names)
+    if args.command == "lms":
+        from autograder.lms import export
+
+        return export(args.assignment, args.course_dir.resolve(), args.grading, args.format,
+                      args.out, args.course_id)
+    if args.command == "roster":
+        from autograder.lms import import_roster
+
+        ids = import_roster(args.csv, args.course_dir.resolve(), args.course_id, args.allowed_users)
+        print(f"{len(ids)} student record(s) in {args.course_dir / 'gradebook.db'}")
+        return 0
+    if args.command == "gradebook":
+        from autograder.gradebook import record
+
+        return record(args.assignment, args.course_dir.resolve(), args.grading, args.course_id,
+                      late=args.late)
     if args.command == "release":
         from autograder.release import release
         from autograder.sandbox import COURSE_DIR

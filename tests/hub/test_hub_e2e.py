@@ -14,7 +14,6 @@ import json
 import os
 import pwd
 import runpy
-import shutil
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ from pathlib import Path
 
 import pytest
 from hub_client import HubUser, Kernel
+from nbgrader.utils import parse_utc
 
 from hub.course import REPO, user_exists, user_pids
 from hub.local import LocalHub
@@ -188,21 +188,37 @@ def test_release_submit_grade_feedback(hub_port, solutions, exchange, needs_root
         timings["graded"] = time.monotonic() - start
         with open(out / "grades.csv") as fh:
             grades = {row["student_id"]: row for row in csv.DictReader(fh)}
+        # One command lays the grader's pages out in nbgrader's feedback layout (with each
+        # submission's timestamp and secret) and releases them as the instructor.
+        # Late work: the due date (nbgrader's, set by the instructor) falls between the two
+        # submissions, so student2 is late; `autograder gradebook` records our scores and the
+        # penalty (10 % of the maximum per started day) in nbgrader's gradebook.
+        stamps = [parse_utc((submitted / name / ASSIGNMENT / "timestamp.txt").read_text())
+                  for name in STUDENTS]
+        due = stamps[0] + (stamps[1] - stamps[0]) / 2
+        code, text = shell(teacher, ["nbgrader", "db", "assignment", "add", ASSIGNMENT,
+                                     f"--duedate={due.isoformat()}"], course)
+        assert code == 0, text
+        done = subprocess.run([str(AUTOGRADER), "gradebook", ASSIGNMENT, course,
+                               "--grading", str(out), "--late", "per-day:10"],
+                              capture_output=True, text=True)
+        assert done.returncode == 0, done.stdout + done.stderr
+        penalty = {"student1": 0.0, "student2": min(10.0, float(grades["student2"]["score"]))}
+        returned = subprocess.run([str(AUTOGRADER), "feedback", ASSIGNMENT, course,
+                                   "--grading", str(out), "--exchange", str(exchange)],
+                                  capture_output=True, text=True)
+        assert returned.returncode == 0, returned.stdout + returned.stderr
+        assert f"feedback released for {len(STUDENTS)} student(s)" in returned.stdout
         instructor_pw = pwd.getpwnam("instructor")
         for name in STUDENTS:
-            # nbgrader's layout: feedback/<student>/<assignment>/<notebook>.html plus the
-            # submission's timestamp and secret (they name the file in the exchange).
             target = Path(course) / "feedback" / name / ASSIGNMENT
-            target.mkdir(parents=True, exist_ok=True)
-            # The grader's pages are private (600); this copy is the student's to read.
-            shutil.copy(out / "feedback" / f"{name}.html", target / f"{ASSIGNMENT}.html")
-            os.chmod(target / f"{ASSIGNMENT}.html", 0o644)
-            for extra in ("timestamp.txt", "submission_secret.txt"):
-                shutil.copy(submitted / name / ASSIGNMENT / extra, target / extra)
-        subprocess.run(["chown", "-R", f"{instructor_pw.pw_uid}:{instructor_pw.pw_gid}",
-                        str(Path(course) / "feedback")], check=True)
-        code, text = shell(teacher, ["nbgrader", "release_feedback", ASSIGNMENT], course)
-        assert code == 0, text
+            for item in (target / f"{ASSIGNMENT}.html", target / "timestamp.txt"):
+                assert item.stat().st_uid == instructor_pw.pw_uid
+            assert (target / "timestamp.txt").read_text() == (
+                submitted / name / ASSIGNMENT / "timestamp.txt").read_text()
+        # Released by the instructor's uid, not root's: nbgrader can release again later.
+        for page in (exchange / "convnets" / "feedback").glob("*.html"):
+            assert page.stat().st_uid == instructor_pw.pw_uid
 
         # 4. Each student fetches their feedback.
         secret = hidden_lines(solutions)
@@ -216,7 +232,14 @@ def test_release_submit_grade_feedback(hub_port, solutions, exchange, needs_root
             pages = list(feedback_dir.glob(f"*/{ASSIGNMENT}.html"))
             assert len(pages) == 1, pages
             page = pages[0].read_text()
-            assert page == (out / "feedback" / f"{name}.html").read_text()
+            graded_page = (out / "feedback" / f"{name}.html").read_text()
+            if penalty[name]:  # the late student's page says so, with the penalty
+                assert f"late penalty {penalty[name]:g} points" in page, page[:2000]
+                assert page.replace(page[page.index('<p class="late">'):
+                                         page.index("</p>", page.index('<p class="late">')) + 4],
+                                    "") == graded_page
+            else:
+                assert page == graded_page
             assert "BEGIN HIDDEN TESTS" not in page
             assert not [line for line in secret - own if line in page]
 
@@ -229,6 +252,42 @@ def test_release_submit_grade_feedback(hub_port, solutions, exchange, needs_root
         entries = sorted(p.name for p in inbound.iterdir())
         assert len(entries) == 2 and {e.split("+")[0] for e in entries} == set(STUDENTS)
         assert len(list((exchange / "convnets" / "feedback").glob("*.html"))) == 2
+
+        # 6. The class report, the roster and the LMS export, as hub/README.md runs them.
+        done = subprocess.run([str(AUTOGRADER), "report", ASSIGNMENT, "--grading", str(out)],
+                              capture_output=True, text=True)
+        assert done.returncode == 0, done.stdout + done.stderr
+        report = (out / "report.html").read_text()
+        assert "<svg" in report and not any(name in report for name in STUDENTS)
+        roster = out / "roster.csv"
+        roster.write_text("id,first_name,last_name,email,lms_user_id\n"
+                          "student1,Ann,One,ann@example.edu,lms-1\n"
+                          "student2,Ben,Two,ben@example.edu,\n")
+        done = subprocess.run([str(AUTOGRADER), "roster", str(roster), course],
+                              capture_output=True, text=True)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert (Path(course) / "gradebook.db").stat().st_uid == instructor_pw.pw_uid
+        done = subprocess.run([str(AUTOGRADER), "lms", ASSIGNMENT, course, "--grading", str(out),
+                               "--format", "canvas"], capture_output=True, text=True)
+        assert done.returncode == 1 and "NO LMS ID student2" in done.stderr, done.stderr
+        with open(out / f"{ASSIGNMENT}-canvas.csv") as fh:
+            rows = list(csv.reader(fh))
+        assert rows[2:] == [["One, Ann", "lms-1", "", "", "", grades["student1"]["score"]]]
+        missing = (out / f"{ASSIGNMENT}-canvas.missing.csv").read_text().splitlines()
+        total2 = float(grades["student2"]["score"]) - penalty["student2"]  # less the penalty
+        assert missing[1] == f"student2,{total2:g}"
+        # Our scores in nbgrader's gradebook (recorded above): the Formgrader's submissions
+        # show the automatic totals of grades.csv, `nbgrader export` (run by the instructor)
+        # the same less the late penalty.
+        shown = instructor.api("GET", f"formgrader/api/submissions/{ASSIGNMENT}").json()
+        assert {s["student"]: s["score"] for s in shown} == {
+            name: float(grades[name]["score"]) for name in STUDENTS}, shown
+        code, text = shell(teacher, ["nbgrader", "export", "--to", "export.csv"], course)
+        assert code == 0, text
+        with open(Path(course) / "export.csv") as fh:
+            exported = {r["student_id"]: float(r["score"]) for r in csv.DictReader(fh)}
+        assert exported == {name: float(grades[name]["score"]) - penalty[name]
+                            for name in STUDENTS}
         assert not os.stat(inbound).st_mode & 0o004  # others cannot list inbound
         spy = users["student1"].kernel()
         try:

@@ -1,0 +1,133 @@
+"""The class list in and the grades out: nbgrader's student records <-> an LMS.
+
+``autograder roster <csv> <course_dir>``: each row (``id`` plus any of ``first_name``,
+``last_name``, ``email``, ``lms_user_id``) becomes or updates a student record in the
+course's nbgrader gradebook (``<course_dir>/gradebook.db``, nbgrader's ``Gradebook`` API),
+and ``--allowed-users FILE`` writes the ids, one a line, for the hub's allowed users.
+
+``autograder lms <assignment> <course_dir> --grading DIR --format canvas|moodle``: the
+totals of ``grades.csv``, less the late penalty the gradebook holds, as the grade-import CSV of Canvas or of Moodle, keyed by the LMS
+user id of nbgrader's student records (``lms_user_id``). A graded student without one (or
+without a record) is not dropped: they are listed on stderr (``NO LMS ID <student>``) and
+in ``<out>.missing.csv`` with their total, and the command exits 1.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import sys
+from pathlib import Path
+
+ROSTER_FIELDS = ("first_name", "last_name", "email", "lms_user_id")
+
+
+def _gradebook(course_dir: Path, course_id: str):
+    from nbgrader.api import Gradebook
+
+    # A new gradebook is made by running `alembic` (nbgrader's migrations) from PATH: the one
+    # of this Python's environment, also under `sudo .venv/bin/autograder`.
+    here = str(Path(sys.executable).parent)
+    if here not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = here + os.pathsep + os.environ.get("PATH", "")
+    return Gradebook(f"sqlite:///{course_dir / 'gradebook.db'}", course_id=course_id)
+
+
+def import_roster(roster: Path, course_dir: Path, course_id: str = "convnets",
+                  allowed_users: Path | None = None) -> list[str]:
+    with open(roster, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    if rows and "id" not in rows[0]:
+        raise ValueError(f"{roster}: needs an `id` column (nbgrader's student id = hub user)")
+    ids = []
+    with _gradebook(course_dir, course_id) as gb:
+        for row in rows:
+            sid = row["id"].strip()
+            if not sid:
+                continue
+            fields = {k: (row.get(k) or "").strip() or None for k in ROSTER_FIELDS if k in row}
+            gb.update_or_create_student(sid, **fields)
+            ids.append(sid)
+    owner = os.stat(course_dir)
+    database = course_dir / "gradebook.db"
+    if os.geteuid() == 0 and database.stat().st_uid != owner.st_uid:  # run with sudo
+        os.chown(database, owner.st_uid, owner.st_gid)  # the Formgrader writes to it
+    if allowed_users:
+        allowed_users.write_text("".join(f"{sid}\n" for sid in ids))
+    return ids
+
+
+def read_totals(grading: Path) -> list[tuple[str, float, float]]:
+    """(student, score, max score) per row of grades.csv."""
+    with open(grading / "grades.csv", newline="") as fh:
+        return [(r["student_id"], float(r["score"]), float(r["max_score"]))
+                for r in csv.DictReader(fh)]
+
+
+def lms_ids(course_dir: Path, course_id: str = "convnets",
+            assignment: str | None = None) -> dict[str, dict]:
+    """nbgrader's student records, with the late penalty the gradebook holds for
+    `assignment` (``autograder gradebook --late``; 0 when none was recorded)."""
+    records = {}
+    with _gradebook(course_dir, course_id) as gb:
+        for s in gb.students:
+            penalty = 0.0
+            if assignment:
+                try:
+                    penalty = float(gb.find_submission(assignment, s.id).late_submission_penalty)
+                except Exception:  # noqa: BLE001 (nbgrader's MissingEntry: not in the gradebook)
+                    penalty = 0.0
+            records[s.id] = {"lms_user_id": s.lms_user_id, "first_name": s.first_name or "",
+                             "last_name": s.last_name or "", "email": s.email or "",
+                             "penalty": penalty}
+    return records
+
+
+def export_csv(assignment: str, totals: list[tuple[str, float, float]], records: dict[str, dict],
+               fmt: str) -> tuple[str, list[tuple[str, float]]]:
+    """(the LMS's CSV text, [(student, total) without an LMS id])."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    max_score = max((m for _, _, m in totals), default=0.0)
+    if fmt == "canvas":
+        # Canvas's gradebook import: Student, ID, SIS User ID, SIS Login ID, Section, then one
+        # column per assignment; the second row gives the points possible.
+        writer.writerow(["Student", "ID", "SIS User ID", "SIS Login ID", "Section", assignment])
+        writer.writerow(["Points Possible", "", "", "", "", f"{max_score:g}"])
+    elif fmt == "moodle":
+        # Moodle's grade import (CSV): map "ID number" to the user's ID number when importing.
+        writer.writerow(["ID number", "First name", "Last name", "Email address", assignment])
+    else:
+        raise ValueError(f"unknown format {fmt!r}: canvas or moodle")
+    missing = []
+    for sid, raw, _ in totals:
+        record = records.get(sid) or {}
+        score = max(raw - record.get("penalty", 0.0), 0.0)  # automatic - late penalty
+        lms = record.get("lms_user_id")
+        if not lms:
+            missing.append((sid, score))
+            continue
+        if fmt == "canvas":
+            name = f"{record['last_name']}, {record['first_name']}".strip(", ") or sid
+            writer.writerow([name, lms, "", "", "", f"{score:g}"])
+        else:
+            writer.writerow([lms, record["first_name"], record["last_name"], record["email"],
+                             f"{score:g}"])
+    return buf.getvalue(), missing
+
+
+def export(assignment: str, course_dir: Path, grading: Path, fmt: str, out: Path | None = None,
+           course_id: str = "convnets") -> int:
+    out = out or grading / f"{assignment}-{fmt}.csv"
+    records = lms_ids(course_dir, course_id, assignment)
+    text, missing = export_csv(assignment, read_totals(grading), records, fmt)
+    out.write_text(text)
+    side = out.with_suffix(".missing.csv")
+    side.unlink(missing_ok=True)
+    if missing:
+        side.write_text("student_id,total\n" + "".join(f"{s},{t:g}\n" for s, t in missing))
+        for sid, _ in missing:
+            print(f"NO LMS ID {sid}: not in {out.name}; listed in {side.name}", file=sys.stderr)
+    print(f"{fmt} grade import for {assignment}: {out}")
+    return 1 if missing else 0

@@ -1,6 +1,6 @@
 """``autograder collect``: nbgrader's collect step, without trusting what students put in the exchange.
 
-    sudo .venv/bin/autograder collect conv ~instructor/convnets [--exchange DIR] [--course-id ID]
+    sudo .venv/bin/autograder collect conv ~instructor/course [--exchange DIR] [--course-id ID]
 
 `nbgrader collect` copies ``inbound/<student>+<assignment>+<timestamp>+<random>`` into
 ``submitted/<student>/<assignment>/`` following symbolic links (a "notebook" that links to

@@ -3,8 +3,12 @@
 The instructor generates and releases `conv` through nbgrader's exchange; two students
 log in through the hub's login form, get their servers, fetch `conv` with the Assignments
 API that JupyterLab uses, answer it (one right, one wrong), run it in their kernel and
-submit; the instructor collects, `autograder grade` grades, the feedback is released and
-fetched. Then: the grades, the exchange's contents and who can read what.
+submit (student2 after the due date); the instructor collects, `autograder grade` grades,
+`autograder gradebook --late per-day:10` records scores and the penalty in nbgrader's
+gradebook, `autograder feedback` releases the pages and the students fetch them (the late
+one sees the penalty). Then: the grades, the exchange's contents and who can read what; the
+class report, the roster and the Canvas CSV; the Formgrader's submissions (its API, and its
+page in Chromium opened from the Nbgrader menu) and `nbgrader export` against grades.csv.
 """
 
 from __future__ import annotations
@@ -23,11 +27,12 @@ import pytest
 from hub_client import HubUser, Kernel
 from nbgrader.utils import parse_utc
 
-from hub.course import REPO, user_exists, user_pids
+from hub.course import CHROMIUM, REPO, user_exists, user_pids
 from hub.local import LocalHub
 from hub.publish import hidden_lines
 
-pytestmark = [pytest.mark.hub, pytest.mark.slow, pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.hub, pytest.mark.browser, pytest.mark.slow,
+              pytest.mark.timeout(600)]
 
 ASSIGNMENT = "conv"
 STUDENTS = ["student1", "student2"]
@@ -111,6 +116,39 @@ def status_of(listing: dict, status: str) -> list[dict]:
     assert listing["success"], listing
     return [a for a in listing["value"]
             if a["assignment_id"] == ASSIGNMENT and a["status"] == status]
+
+
+def formgrader_in_chromium(hub: LocalHub, scores: dict[str, float]) -> None:
+    """The instructor opens the Formgrader from the Nbgrader menu in Chromium; its
+    submissions page for the assignment shows each student's automatic score."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: `python -m hub.install --browser` installs it")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM),
+                                    args=["--headless", "--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.set_default_timeout(120_000)
+        try:
+            page.goto(f"{hub.url}/hub/login")
+            page.fill("#username_input", "instructor")
+            page.fill("#password_input", hub.passwords["instructor"])
+            page.click("#login_submit")
+            page.wait_for_url("**/user/instructor/lab**", timeout=180_000)
+            page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").click()
+            page.locator(".lm-Menu-itemLabel").get_by_text("Formgrader", exact=True).click()
+            page.frame_locator("iframe[src*='formgrader']").get_by_text(
+                "Manage Assignments").first.wait_for()
+            frame = next(f for f in page.frames if "/formgrader" in f.url)
+            frame.goto(f"{hub.url}/user/instructor/formgrader/manage_submissions/{ASSIGNMENT}")
+            for name, score in scores.items():
+                cell = frame.locator("tr", has_text=name).locator("td.score")
+                cell.wait_for()
+                assert cell.inner_text().strip() == f"{score:g} / 100", (name, cell.inner_text())
+            page.screenshot(path=str(REPO / "_build" / "screenshots" / "hub-formgrader-scores.png"))
+        finally:
+            browser.close()
 
 
 def test_release_submit_grade_feedback(hub_port, solutions, exchange, needs_root):
@@ -288,6 +326,7 @@ def test_release_submit_grade_feedback(hub_port, solutions, exchange, needs_root
             exported = {r["student_id"]: float(r["score"]) for r in csv.DictReader(fh)}
         assert exported == {name: float(grades[name]["score"]) - penalty[name]
                             for name in STUDENTS}
+        formgrader_in_chromium(hub, {name: float(grades[name]["score"]) for name in STUDENTS})
         assert not os.stat(inbound).st_mode & 0o004  # others cannot list inbound
         spy = users["student1"].kernel()
         try:

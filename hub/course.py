@@ -191,25 +191,33 @@ def with_book_links(text: str) -> str:
     return BOOK_LINK.sub(lambda m: f"]({book_page_link(m.group(1))})", text)
 
 
-def prepare_instructor(name: str, solutions: Path | None = None) -> Path:
-    """The instructor's nbgrader course directory ~/course, sources copied from solutions/.
+def copy_sources(solutions: Path, course: Path) -> None:
+    """solutions/<a>/ -> <course>/source/<a>/: each assignment's top-level files except the
+    grader's own (`mutants/`, `grading.py`: nbgrader's generate_assignment releases every
+    file of source/<a>/ to students), notebooks with `with_book_links`."""
+    from autograder.helpers import GRADER_ONLY
 
-    Only each assignment's top-level files are copied (never `mutants/`): nbgrader's
-    generate_assignment releases every file of source/<assignment>/ to students. Links to
-    the book become launch links (`with_book_links`).
-    """
-    user = pwd.getpwnam(name)
-    home = Path(user.pw_dir)
-    course = home / COURSE_DIR_NAME
-    solutions = Path(solutions or REPO / "solutions")
     for folder in sorted(p for p in solutions.iterdir() if p.is_dir()):
         source = course / "source" / folder.name
         source.mkdir(parents=True, exist_ok=True)
         for item in folder.iterdir():
+            if item.name in GRADER_ONLY or not item.is_file():
+                continue
             if item.suffix == ".ipynb":
                 (source / item.name).write_text(with_book_links(item.read_text()))
-            elif item.is_file():
+            else:
                 (source / item.name).write_bytes(item.read_bytes())
+
+
+def prepare_instructor(name: str, solutions: Path | None = None) -> Path:
+    """The instructor's nbgrader course directory ~/course, sources copied from solutions/.
+
+    See `copy_sources` for what is copied.
+    """
+    user = pwd.getpwnam(name)
+    home = Path(user.pw_dir)
+    course = home / COURSE_DIR_NAME
+    copy_sources(Path(solutions or REPO / "solutions"), course)
     config = home / ".jupyter" / "nbgrader_config.py"
     config.parent.mkdir(parents=True, exist_ok=True)
     config.write_text(INSTRUCTOR_CONFIG.format(root=str(course)))

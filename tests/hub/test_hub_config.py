@@ -112,3 +112,19 @@ def test_every_role_gets_its_config_dir(monkeypatch, tmp_path):
         "Content-Security-Policy": "frame-ancestors 'self'"}
     assert install.COMMON_SERVER_CONFIG["ServerApp"]["terminado_settings"]["shell_command"] == [
         "/bin/bash"]  # not a login shell: /etc/profile would reset PATH
+
+
+def test_instructor_sources_hold_no_grader_files_and_working_book_links(tmp_path):
+    """nbgrader releases every file of source/<a>/: the grader's helpers (grading.py) and
+    mutants must not be there. The notebooks' ../../book/ links become launch links."""
+    from autograder.helpers import GRADER_ONLY
+    from hub.course import book_page_link, copy_sources
+
+    copy_sources(REPO / "solutions", tmp_path)
+    for folder in (REPO / "solutions").iterdir():
+        if not folder.is_dir():
+            continue
+        names = {p.name for p in (tmp_path / "source" / folder.name).iterdir()}
+        assert f"{folder.name}.ipynb" in names and not names & set(GRADER_ONLY), names
+        text = (tmp_path / "source" / folder.name / f"{folder.name}.ipynb").read_text()
+        assert "../../book/" not in text and book_page_link("exercises.md") in text

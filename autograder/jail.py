@@ -149,6 +149,28 @@ def _limit(which: int, value: int) -> None:
         resource.setrlimit(which, (min(value, hard) if hard != resource.RLIM_INFINITY else value, hard))
 
 
+PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS, CAP_LAST_CAP = 24, 38, 63
+_LINUX_CAPABILITY_VERSION_3 = 0x20080522
+
+
+def _drop_capabilities() -> None:
+    """Without a uid to switch to (a user namespace maps only root), stay uid 0 of the
+    namespace with no capability at all: no unmounting the covers and masks, no remounting.
+
+    The bounding set goes first (so that exec grants nothing back), then the current sets,
+    and no_new_privs stops setuid programs from raising them again.
+    """
+    for cap in range(CAP_LAST_CAP + 1):
+        if _libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 and ctypes.get_errno() != 22:  # EINVAL: no such cap
+            raise OSError(ctypes.get_errno(), f"cannot drop capability {cap}")
+    header = (ctypes.c_uint32 * 2)(_LINUX_CAPABILITY_VERSION_3, 0)
+    data = (ctypes.c_uint32 * 6)()  # effective, permitted, inheritable (x2): all empty
+    if _libc.capset(header, data) != 0:
+        raise OSError(ctypes.get_errno(), "capset failed")
+    if _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "cannot set no_new_privs")
+
+
 def _kernel(cfg: dict, uid: int | None, cwd: str, connection: str) -> None:
     """Child: become the student (limits, uid, environment) and exec the kernel."""
     os.close(STATUS_FD)
@@ -166,6 +188,8 @@ def _kernel(cfg: dict, uid: int | None, cwd: str, connection: str) -> None:
         os.setgroups([])
         os.setgid(uid)
         os.setuid(uid)
+    elif cfg["mode"] == "user-namespace":
+        _drop_capabilities()
     os.chdir(cwd)
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a too-large write fails with EFBIG instead of killing
     venv_bin = os.path.join(sys.prefix, "bin")

@@ -208,11 +208,12 @@ def hypothesis_names(seed: int | None = None) -> dict[str, Any]:
         def seeded_given(*args: Any, **kwargs: Any):
             return lambda test: use_seed(seed)(given(*args, **kwargs)(test))
 
-    def examples(max_examples: int):
+    def examples(max_examples: int, **strategies: Any):
         """``@examples(40)`` on ``def test(data)``: ``@settings(max_examples=40, deadline=None)``
-        over ``@given(data=st.data())`` (the student's seed), the hidden parts' usual pair."""
+        over ``@given(data=st.data())`` (the student's seed), the hidden parts' usual pair;
+        ``@examples(40, n=st.integers(1, 7))`` gives those strategies instead."""
         return lambda test: settings(max_examples=max_examples, deadline=None)(
-            seeded_given(data=st.data())(test))
+            seeded_given(**(strategies or {"data": st.data()}))(test))
 
     return {"settings": settings, "given": seeded_given, "st": st, "examples": examples}
 

@@ -51,7 +51,7 @@ def _error(exc: BaseException, labels: dict[str, str]) -> dict:
         message = str(exc)
     except BaseException:  # noqa: BLE001 - a hostile __str__
         message = "(unprintable)"
-    return {
+    reply = {
         "ok": False,
         "kind": "exception",
         "type": type(exc).__name__,
@@ -59,6 +59,10 @@ def _error(exc: BaseException, labels: dict[str, str]) -> dict:
         "message": message[:1000],
         "traceback": _student_traceback(exc, labels)[-1500:],
     }
+    name = getattr(exc, "name", None) if isinstance(exc, NameError) else None
+    if isinstance(name, str):
+        reply["name"] = name[:200]  # the undefined name, so the grader reads no message text
+    return reply
 
 
 def main() -> None:

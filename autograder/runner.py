@@ -256,9 +256,9 @@ class Runner:
         if kind == "missing":
             raise self._missing(what)
         if reply.get("type") == "NameError" and message["op"] == "exec":
-            for name in self.assignment.functions:
-                if f"'{name}'" in str(reply.get("message", "")):
-                    raise self._missing(name)
+            name = reply.get("name")
+            if isinstance(name, str) and name in self.assignment.functions:
+                raise self._missing(name)
         if kind == "not_data":
             raise harness.TestFailure(
                 f"{what} returned a {reply.get('message')}, which the grader does not accept: "

@@ -200,3 +200,32 @@ def test_speed_ratio_times_fresh_inputs_and_checks_each_result():
     with pytest.raises(harness.TestFailure):
         harness.speed_ratio(stale, lambda x: x * 2, make_args, calls=5, budget=10.0,
                             check=lambda got, want: harness.check_array(got, want))
+
+
+def test_examples_is_the_usual_settings_and_given_pair():
+    names = harness.hypothesis_names(1234)
+    settings, given, st, examples = names["settings"], names["given"], names["st"], names["examples"]
+    seen: dict[str, list] = {"pair": [], "examples": [], "kwargs pair": [], "kwargs": []}
+
+    @settings(max_examples=15, deadline=None)
+    @given(data=st.data())
+    def pair(data):
+        seen["pair"].append(data.draw(st.integers(0, 10**9)))
+
+    @examples(15)
+    def short(data):
+        seen["examples"].append(data.draw(st.integers(0, 10**9)))
+
+    @settings(max_examples=15, deadline=None)
+    @given(n=st.integers(0, 10**9))
+    def kwargs_pair(n):
+        seen["kwargs pair"].append(n)
+
+    @examples(15, n=st.integers(0, 10**9))
+    def kwargs(n):
+        seen["kwargs"].append(n)
+
+    for test in (pair, short, kwargs_pair, kwargs):
+        test()
+    assert seen["pair"] == seen["examples"] and len(set(seen["pair"])) > 5
+    assert seen["kwargs pair"] == seen["kwargs"] and len(set(seen["kwargs"])) > 5

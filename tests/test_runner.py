@@ -100,3 +100,19 @@ def test_calls_after_a_fault_repeat_the_fault_until_cleared():
         r.call("f", [], {})
     r.fault = None
     assert r.call("f", [], {}) == 1
+
+
+def test_an_undefined_student_function_in_harness_code_is_missing():
+    from autograder.harness import MissingFunction
+
+    r = runner("ok")
+    r.run_cells()
+    r.deadline = float("inf")
+    reply = {"ok": False, "kind": "exception", "type": "NameError", "builtin": True, "name": "f",
+             "message": "anything"}
+    r.sandbox.request = lambda message, timeout: reply  # type: ignore[union-attr]
+    with pytest.raises(MissingFunction, match="f is not defined"):
+        r.in_submission("result = f()")
+    reply["name"] = "g"  # not one of the assignment's functions: the student's own error
+    with pytest.raises(NameError):
+        r.in_submission("result = g()")

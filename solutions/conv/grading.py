@@ -1,6 +1,5 @@
 """Grader-only helpers of `conv` (never released, never in the sandbox): the
 lecture's example, PyTorch oracles and the diagnose functions that name a misconception.
-Every public name here is in every hidden part's namespace; see autograder/helpers.py.
 """
 
 import numpy as np
@@ -115,6 +114,14 @@ def draw_case(data, max_stride=1, paddings=(0,), kernels=5):
     w = rng.normal(size=(c_out, c_in, kh, kw))
     b = rng.normal(size=c_out) if data.draw(st.booleans(), label="bias") else None
     return x, w, b, stride, padding
+
+
+def draw_pool_input(data, k, max_side):
+    """x (N, C, H, W) with H, W >= k, mostly negative (a maximum started from 0 shows)."""
+    shape = (data.draw(st.integers(1, 2), label="N"), data.draw(st.integers(1, 3), label="C"),
+             data.draw(st.integers(k, max_side), label="H"), data.draw(st.integers(k, max_side), label="W"))
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1), label="seed"))
+    return rng.normal(size=shape) - 1.0
 
 
 def diagnose_max_pool2d(got, x, k, stride):

@@ -1,7 +1,6 @@
 """Grader-only helpers of `detection` (never released, never in the sandbox): torchvision
 oracles, the IoU and NMS mistakes students make (each with the words that name it), box
-generators and the checks several hidden parts share. Every public name here is in every
-hidden part's namespace; see autograder/helpers.py.
+generators and the checks several hidden parts share (see autograder/helpers.py).
 """
 
 import numpy as np

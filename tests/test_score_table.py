@@ -42,7 +42,7 @@ def test_differences_are_found():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("assignment", ["conv", "detection"])
+@pytest.mark.parametrize("assignment", ["conv", "detection", "transfer"])
 def test_scores_match_the_recorded_table(assignment):
     recorded = json.loads(TABLE.read_text())[assignment]
     now = grade(assignment)

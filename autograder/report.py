@@ -3,7 +3,8 @@
 Read from what ``autograder grade`` wrote (``results.json``): the score distribution, each
 test cell's and each check's pass rate, the most frequent failure messages with their
 counts, the status counts (of submissions and of test cells: timeout, out_of_memory,
-forbidden ...) and the grading time. One self-contained page (inline CSS and SVG figures,
+forbidden ...), lateness (``late.csv`` of ``autograder gradebook --late``) and the grading
+time. One self-contained page (inline CSS and SVG figures,
 no script, no external resource), so it works offline and can be shown in class:
 anonymised by default (no student ids, and any id that appears in a message is replaced),
 ``--names`` adds a table per student.
@@ -11,6 +12,7 @@ anonymised by default (no student ids, and any id that appears in a message is r
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import statistics
@@ -118,7 +120,16 @@ def summarise(doc: dict, names: bool = False) -> dict:
     }
 
 
-def report_html(doc: dict, names: bool = False) -> str:
+def read_late(path: Path) -> list[tuple[float, float]] | None:
+    """(seconds late, penalty) per student from late.csv (``autograder gradebook --late``)."""
+    if not path.is_file():
+        return None
+    with open(path, newline="") as fh:
+        return [(float(r["seconds_late"]), float(r["late_penalty"])) for r in csv.DictReader(fh)]
+
+
+def report_html(doc: dict, names: bool = False,
+                late: list[tuple[float, float]] | None = None) -> str:
     r = summarise(doc, names)
     n, top = r["submissions"], r["max_score"]
     scores = r["scores"]
@@ -157,6 +168,12 @@ def report_html(doc: dict, names: bool = False) -> str:
     parts.append(_table(["submission status", "count"],
                         sorted(map(list, r["submission_status"].items()))))
     parts.append(_table(["test cell status", "count"], sorted(map(list, r["test_status"].items()))))
+    if late is not None:
+        parts.append("<h2>Lateness</h2>")
+        n_late = sum(1 for sec, _ in late if sec > 0)
+        points = sum(pen for _, pen in late)
+        parts.append(f"<p>{n_late} of {len(late)} submissions late; "
+                     f"{points:g} points taken off in all (<code>late.csv</code>).</p>")
     parts.append("<h2>Grading time</h2>")
     secs = r["seconds"]
     if secs:
@@ -192,6 +209,6 @@ def report(assignment: str, grading: Path, out: Path | None = None, names: bool 
     out = out or grading / "report.html"
     fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:
-        fh.write(report_html(doc, names))
+        fh.write(report_html(doc, names, read_late(grading / "late.csv")))
     print(f"class report for {assignment}: {out}")
     return 0

@@ -168,6 +168,24 @@ class UseAutogradersCollect(ExchangeCollect):
 
 
 c.ExchangeFactory.collect = UseAutogradersCollect
+
+
+# nbgrader's autograde (`nbgrader autograde`, the Formgrader's Autograde button) runs the
+# students' code as the instructor, with the hidden tests put back into the notebook (and
+# feedback generated from that shows them): switched off; the course's grader does this.
+from nbconvert.preprocessors import Preprocessor
+
+
+class UseAutogradersGrade(Preprocessor):
+    def __call__(self, nb, resources):  # not preprocess(): nbconvert skips it unless enabled
+        raise RuntimeError(
+            "nbgrader's autograde is switched off on this hub: it runs students' code as you, "
+            "with the hidden tests in the notebook. Grade with: sudo .venv/bin/autograder grade, "
+            "then autograder gradebook (see hub/README.md); rerun autograder gradebook to "
+            "restore the autograded/ folder nbgrader has just removed.")
+
+
+c.Autograde.sanitize_preprocessors = [UseAutogradersGrade]
 """
 
 

@@ -58,7 +58,12 @@ def test_numbers(grading):
 
 def test_anonymised_unless_names(grading):
     assert report("conv", grading) == 0
+    assert "Lateness" not in (grading / "report.html").read_text()  # no late.csv yet
+    (grading / "late.csv").write_text("student_id,seconds_late,late_penalty,total\n"
+                                      "alice_k,0,0,20\nbob_m,90000,4,6\ncarol_z,0,0,0\n")
+    assert report("conv", grading) == 0
     page = (grading / "report.html").read_text()
+    assert "1 of 3 submissions late; 4 points taken off" in page
     assert not any(sid in page for sid in ("alice_k", "bob_m", "carol_z", "dan_q"))
     assert "67%" in page  # 2 of 3 graded submissions: "pads one side only"
     assert report("conv", grading, grading / "named.html", names=True) == 0

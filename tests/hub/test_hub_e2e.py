@@ -327,6 +327,14 @@ def test_release_submit_grade_feedback(hub_port, solutions, exchange, needs_root
         assert exported == {name: float(grades[name]["score"]) - penalty[name]
                             for name in STUDENTS}
         formgrader_in_chromium(hub, {name: float(grades[name]["score"]) for name in STUDENTS})
+        # nbgrader's autograde (students' code run as the instructor, hidden tests put back)
+        # is switched off in the instructor's config, and says what to use.
+        code, text = shell(teacher, ["nbgrader", "autograde", ASSIGNMENT, "--student",
+                                     "student1", "--force"], course)  # as the button does
+        assert code != 0 and "autograder grade" in text, text[-2000:]
+        assert not (Path(course) / "autograded" / "student1" / ASSIGNMENT).exists() or (
+            "BEGIN HIDDEN TESTS" not in (Path(course) / "autograded" / "student1" / ASSIGNMENT
+                                         / f"{ASSIGNMENT}.ipynb").read_text())
         assert not os.stat(inbound).st_mode & 0o004  # others cannot list inbound
         spy = users["student1"].kernel()
         try:

@@ -74,7 +74,7 @@ def test_kernels_report_is_well_formed(tmp_path):
     assert check_tables(lines) >= 3
     targets = lines[lines.index("## Targets") + 2:]
     rows = [line for line in targets[: next(i for i, x in enumerate(targets) if not x.startswith("|"))]][2:]
-    assert len(rows) == 7  # conv, box_iou, nms x 2 kinds, book x 2, grading
+    assert len(rows) == 8  # conv, box_iou, nms x 2 kinds, book x 2, grading x 2 (throughput, worker peak)
     for row in rows:
         what, target, measured, verdict, _why = cells(row)
         assert verdict in VERDICTS, row

@@ -39,23 +39,46 @@ def _submissions(assignment: str, n: int, folder: Path, course: Path) -> Path:
     for i in range(n):
         target = sub / f"student{i:02d}" / assignment
         target.mkdir(parents=True)
-        (target / f"{assignment}.ipynb").write_text(make_submission(source, variants[i % len(variants)]))
+        (target / f"{assignment}.ipynb").write_text(
+            make_submission(source, variants[i % len(variants)])
+        )
     return sub
 
 
-def measure(assignment: str = "conv", n: int = 20, jobs: tuple[int, ...] = (1, 2),
-            course: Path = COURSE_DIR) -> dict:
+def measure(
+    assignment: str = "conv", n: int = 20, jobs: tuple[int, ...] = (1, 2), course: Path = COURSE_DIR
+) -> dict:
     """Wall seconds per --jobs value on the same n submissions, and the speed-up."""
-    result: dict = {"assignment": assignment, "submissions": n, "cpus": os.cpu_count(),
-                    "load_before": os.getloadavg()[0], "seconds": {}}
+    result: dict = {
+        "assignment": assignment,
+        "submissions": n,
+        "cpus": os.cpu_count(),
+        "load_before": os.getloadavg()[0],
+        "seconds": {},
+    }
     with tempfile.TemporaryDirectory(prefix="autograder-bench-") as tmp:
         sub = _submissions(assignment, n, Path(tmp), course)
         for j in jobs:
             out = Path(tmp) / f"out-{j}"
             start = time.monotonic()
-            run = subprocess.run([sys.executable, "-m", "autograder.cli", "grade", assignment, str(sub),
-                                  "--out", str(out), "--jobs", str(j), "--course", str(course)],
-                                 capture_output=True, text=True)
+            run = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "autograder.cli",
+                    "grade",
+                    assignment,
+                    str(sub),
+                    "--out",
+                    str(out),
+                    "--jobs",
+                    str(j),
+                    "--course",
+                    str(course),
+                ],
+                capture_output=True,
+                text=True,
+            )
             if run.returncode != 0:
                 raise RuntimeError(run.stderr[-2000:])
             result["seconds"][j] = round(time.monotonic() - start, 1)
@@ -79,11 +102,17 @@ def _reply_frame(kind: str) -> bytes:
     from autograder import protocol
 
     if kind == "normal":  # about what a fine-tuned EfficientNet-Lite0's state dict weighs
-        return protocol.encode({"ok": True, "id": 1, "value": {f"w{i}": np.ones(16_000, np.float32)
-                                                               for i in range(300)}})
+        return protocol.encode(
+            {
+                "ok": True,
+                "id": 1,
+                "value": {f"w{i}": np.ones(16_000, np.float32) for i in range(300)},
+            }
+        )
     if kind == "largest_allowed":  # one array just under the frame limit
-        return protocol.encode({"ok": True, "id": 1,
-                                "value": np.ones((protocol.DEFAULT_MAX_BYTES - 4096) // 8)})
+        return protocol.encode(
+            {"ok": True, "id": 1, "value": np.ones((protocol.DEFAULT_MAX_BYTES - 4096) // 8)}
+        )
     if kind == "container_bomb":  # the largest bomb the limits let through, as JSON
         n = protocol.MAX_CONTAINERS - 4
         doc = b'{"__dict__": [["value", [' + b"[]," * (n - 1) + b"[]]]]}"
@@ -128,8 +157,12 @@ def _measure_reply(fd: int) -> dict:
         outcome = f"refused: {str(exc)[:90]}"
     seconds = time.perf_counter() - start
     peak = _status_mb("VmHWM")
-    return {"outcome": outcome, "seconds": round(seconds, 3), "peak_growth_mb": round(peak - baseline, 1),
-            "worker_limit_mb": WORKER_MEMORY_MB}
+    return {
+        "outcome": outcome,
+        "seconds": round(seconds, 3),
+        "peak_growth_mb": round(peak - baseline, 1),
+        "worker_limit_mb": WORKER_MEMORY_MB,
+    }
 
 
 def reply_cost(kind: str) -> dict:
@@ -149,8 +182,12 @@ def reply_cost(kind: str) -> dict:
         finally:
             ours.close()
 
-    child = subprocess.Popen([sys.executable, "-m", "autograder.bench", "--reply-fd", str(theirs.fileno())],
-                             pass_fds=(theirs.fileno(),), stdout=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "autograder.bench", "--reply-fd", str(theirs.fileno())],
+        pass_fds=(theirs.fileno(),),
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     theirs.close()
     sender = threading.Thread(target=send, daemon=True)
     sender.start()
@@ -158,14 +195,20 @@ def reply_cost(kind: str) -> dict:
     sender.join(10)
     if child.returncode != 0:
         raise RuntimeError(f"the reader failed on the {kind} reply")
-    return {"reply": kind, "frame_mb": round(len(frame) / 2**20, 1), **json.loads(out.strip().splitlines()[-1])}
+    return {
+        "reply": kind,
+        "frame_mb": round(len(frame) / 2**20, 1),
+        **json.loads(out.strip().splitlines()[-1]),
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--assignment", default="conv")
     parser.add_argument("--n", type=int, default=20)
-    parser.add_argument("--reply", choices=REPLIES, help="measure what reading one such reply costs")
+    parser.add_argument(
+        "--reply", choices=REPLIES, help="measure what reading one such reply costs"
+    )
     parser.add_argument("--reply-fd", type=int, help=argparse.SUPPRESS)  # reply_cost's reader
     args = parser.parse_args()
     if args.reply_fd is not None:

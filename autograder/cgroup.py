@@ -74,17 +74,25 @@ def _v2_parent() -> tuple[Path | None, str]:
             if not {"memory", "pids"} <= set((here / "cgroup.subtree_control").read_text().split()):
                 (here / "cgroup.subtree_control").write_text("+memory +pids")
             return here, ""
-        except OSError as exc:  # EBUSY: the grader's cgroup holds processes ("no internal processes")
+        except (
+            OSError
+        ) as exc:  # EBUSY: the grader's cgroup holds processes ("no internal processes")
             parent = here.parent
             try:
-                beside = here != Path(mount) and os.access(parent, os.W_OK) and \
-                    {"memory", "pids"} <= set((parent / "cgroup.subtree_control").read_text().split())
+                beside = (
+                    here != Path(mount)
+                    and os.access(parent, os.W_OK)
+                    and {"memory", "pids"}
+                    <= set((parent / "cgroup.subtree_control").read_text().split())
+                )
             except OSError:
                 beside = False
             if beside:
                 return parent, ""
-            return None, (f"cgroup v2: cannot delegate memory and pids below {here} ({exc.strerror}); "
-                          "run the grader in a cgroup of its own, e.g. systemd-run --scope -p Delegate=yes")
+            return None, (
+                f"cgroup v2: cannot delegate memory and pids below {here} ({exc.strerror}); "
+                "run the grader in a cgroup of its own, e.g. systemd-run --scope -p Delegate=yes"
+            )
     return None, "no cgroup v2 hierarchy"
 
 
@@ -185,7 +193,9 @@ class Cgroup:
                 d.mkdir(mode=0o755)
             _write(dirs["memory"] / "memory.limit_in_bytes", str(memory_bytes))
             if (dirs["memory"] / "memory.memsw.limit_in_bytes").exists():
-                _write(dirs["memory"] / "memory.memsw.limit_in_bytes", str(memory_bytes))  # no swap either
+                _write(
+                    dirs["memory"] / "memory.memsw.limit_in_bytes", str(memory_bytes)
+                )  # no swap either
             _write(dirs["pids"] / "pids.max", str(pids))
         except OSError:
             box.remove()
@@ -222,7 +232,11 @@ class Cgroup:
             pids = (self.memory_dir / "pids.max").read_text().strip()
         else:
             memory = (self.memory_dir / "memory.limit_in_bytes").read_text().strip()
-            pids = (next(d for d in self.dirs if d != self.memory_dir) / "pids.max").read_text().strip()
+            pids = (
+                (next(d for d in self.dirs if d != self.memory_dir) / "pids.max")
+                .read_text()
+                .strip()
+            )
         return {"memory_bytes": int(memory), "pids": int(pids)}
 
     def peak_memory(self) -> int:
@@ -276,7 +290,7 @@ def _sweep(parents: list[Path]) -> None:
         except OSError:
             continue
         for d in entries:
-            owner = d.name[len(PREFIX):].split("-")[0]
+            owner = d.name[len(PREFIX) :].split("-")[0]
             if d.name.startswith(PREFIX) and owner.isdigit() and not _alive(int(owner)):
                 stale = Cgroup("v2" if (d / "memory.max").exists() else "v1", [d], d)
                 stale.remove()

@@ -31,8 +31,21 @@ from autograder.notebook import load_assignment
 def load_variant(path: Path) -> dict:
     ns: dict = {"__name__": f"variant_{path.stem}", "__file__": str(path)}
     exec(compile(path.read_text(), str(path), "exec"), ns)  # noqa: S102 - instructor-written file
-    return {k: ns.get(k) for k in ("__doc__", "CELLS", "ADDED", "DROP", "EDIT", "FAILS", "EXPECT", "RAW",
-                                   "LINK", "SUBMISSION_STATUS")}
+    return {
+        k: ns.get(k)
+        for k in (
+            "__doc__",
+            "CELLS",
+            "ADDED",
+            "DROP",
+            "EDIT",
+            "FAILS",
+            "EXPECT",
+            "RAW",
+            "LINK",
+            "SUBMISSION_STATUS",
+        )
+    }
 
 
 def make_submission(source: Path, variant: dict) -> str:
@@ -52,12 +65,24 @@ def make_submission(source: Path, variant: dict) -> str:
             cell["source"] = replace[gid]
         cells.append(cell)
     for after, src in variant.get("ADDED") or []:
-        new = {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": src}
+        new = {
+            "cell_type": "code",
+            "execution_count": None,
+            "metadata": {},
+            "outputs": [],
+            "source": src,
+        }
         if after is None:
             cells.append(new)
             continue
-        where = next((i for i, c in enumerate(cells)
-                      if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == after), None)
+        where = next(
+            (
+                i
+                for i, c in enumerate(cells)
+                if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == after
+            ),
+            None,
+        )
         cells.insert(len(cells) if where is None else where + 1, new)
     nb["cells"] = cells
     return json.dumps(nb, indent=1)
@@ -73,7 +98,9 @@ def configuration_problems(source: Path) -> list[str]:
     return problems + weight_problems(assignment)
 
 
-def _grade_dir(assignment: str, entries: dict[str, str], out: Path, jobs: int, course: Path) -> dict:
+def _grade_dir(
+    assignment: str, entries: dict[str, str], out: Path, jobs: int, course: Path
+) -> dict:
     from autograder.batch import grade_all
 
     sub = out / "submitted"
@@ -81,7 +108,9 @@ def _grade_dir(assignment: str, entries: dict[str, str], out: Path, jobs: int, c
         folder = sub / sid / assignment
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"{assignment}.ipynb").write_text(text)
-    rc = grade_all(assignment, sub, out / "graded", jobs=jobs, course=course, log=lambda *a, **k: None)
+    rc = grade_all(
+        assignment, sub, out / "graded", jobs=jobs, course=course, log=lambda *a, **k: None
+    )
     if rc != 0:
         raise RuntimeError(f"grading {assignment} failed to run (exit {rc})")
     doc = json.loads((out / "graded" / "results.json").read_text())
@@ -93,8 +122,12 @@ def check_assignment(assignment: str, course: Path, jobs: int = 2) -> list[tuple
     source, blank = Course(course).source(assignment), Course(course).blank(assignment)
     problems = configuration_problems(source)
     rows: list[tuple[str, bool, str]] = [
-        (f"{assignment}: configuration (limits, points sum to 100, checks' weights)", not problems,
-         "; ".join(problems))]
+        (
+            f"{assignment}: configuration (limits, points sum to 100, checks' weights)",
+            not problems,
+            "; ".join(problems),
+        )
+    ]
     if problems:
         return rows
     entries = {"solution": make_submission(source, {})}
@@ -107,24 +140,44 @@ def check_assignment(assignment: str, course: Path, jobs: int = 2) -> list[tuple
     with tempfile.TemporaryDirectory(prefix=f"autograder-check-{assignment}-") as tmp:
         results = _grade_dir(assignment, entries, Path(tmp), jobs, course)
     sol = results["solution"]
-    bad = [f"{t['grade_id']}: {t['status']}: {t['message'][:200]}" for t in sol["tests"] if t["status"] != "passed"]
-    rows.append((f"{assignment}: solution scores {sol['score']:g}/{sol['max_score']:g}",
-                 sol["score"] == sol["max_score"] and sol["status"] == "graded", "; ".join(bad)))
+    bad = [
+        f"{t['grade_id']}: {t['status']}: {t['message'][:200]}"
+        for t in sol["tests"]
+        if t["status"] != "passed"
+    ]
+    rows.append(
+        (
+            f"{assignment}: solution scores {sol['score']:g}/{sol['max_score']:g}",
+            sol["score"] == sol["max_score"] and sol["status"] == "graded",
+            "; ".join(bad),
+        )
+    )
     if "blank" in results:
         b = results["blank"]
         errors = [t["grade_id"] for t in b["tests"] if t.get("hidden_test_error")]
-        rows.append((f"{assignment}: blank notebook scores {b['score']:g}", b["score"] == 0 and b["status"] == "graded"
-                     and not errors, f"grader errors in {errors}" if errors else ""))
+        rows.append(
+            (
+                f"{assignment}: blank notebook scores {b['score']:g}",
+                b["score"] == 0 and b["status"] == "graded" and not errors,
+                f"grader errors in {errors}" if errors else "",
+            )
+        )
     else:
-        rows.append((f"{assignment}: blank notebook", False, f"{blank} is missing: run autograder release"))
+        rows.append(
+            (f"{assignment}: blank notebook", False, f"{blank} is missing: run autograder release")
+        )
     for name, variant in variants.items():
         r = results[name]
         statuses = {t["grade_id"]: t["status"] for t in r["tests"]}
         fails = list(variant.get("FAILS") or [])
         kept = [g for g in fails if statuses.get(g) == "passed" or g not in statuses]
-        rows.append((f"{assignment}: {name} scores {r['score']:g} (must lose {', '.join(fails)})",
-                     bool(fails) and not kept and r["status"] == "graded",
-                     f"still passes {kept}" if kept else ""))
+        rows.append(
+            (
+                f"{assignment}: {name} scores {r['score']:g} (must lose {', '.join(fails)})",
+                bool(fails) and not kept and r["status"] == "graded",
+                f"still passes {kept}" if kept else "",
+            )
+        )
     return rows
 
 
@@ -143,7 +196,8 @@ def check(assignments: list[str] | None = None, jobs: int = 2, course: Path | No
             rows = [(f"{name}: check could not run", False, f"{type(exc).__name__}: {exc}")]
         for what, ok, detail in rows:
             failures += not ok
-            print(f"{'ok  ' if ok else 'FAIL'}  {what}{('  -- ' + detail) if detail and not ok else ''}")
+            note = f"  -- {detail}" if detail and not ok else ""
+            print(f"{'ok  ' if ok else 'FAIL'}  {what}{note}")
         print(f"      {name}: {time.monotonic() - start:.1f} s")
     print("autograder check:", "all good" if not failures else f"{failures} problem(s)")
     return 1 if failures else 0

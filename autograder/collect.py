@@ -1,4 +1,5 @@
-"""``autograder collect``: nbgrader's collect step, without trusting what students put in the exchange.
+"""``autograder collect``: nbgrader's collect step, without trusting what students put in
+the exchange.
 
     sudo .venv/bin/autograder collect conv ~instructor/course [--exchange DIR] [--course-id ID]
 
@@ -73,9 +74,17 @@ def expected_uid(student: str, uids: dict[str, int] | None) -> int:
 
 
 def _kind(mode: int) -> str:
-    return ("symbolic link" if stat.S_ISLNK(mode) else "FIFO" if stat.S_ISFIFO(mode)
-            else "socket" if stat.S_ISSOCK(mode) else "device" if stat.S_ISCHR(mode)
-            or stat.S_ISBLK(mode) else "special file")
+    return (
+        "symbolic link"
+        if stat.S_ISLNK(mode)
+        else "FIFO"
+        if stat.S_ISFIFO(mode)
+        else "socket"
+        if stat.S_ISSOCK(mode)
+        else "device"
+        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+        else "special file"
+    )
 
 
 def _check_owner(st: os.stat_result, uid: int, what: str) -> None:
@@ -140,8 +149,9 @@ def _read_file(dir_fd: int, name: str, uid: int, path: str, sub: Submission) -> 
         os.close(fd)
 
 
-def read_submission(inbound_fd: int, name: str, assignment: str,
-                    uids: dict[str, int] | None) -> Submission:
+def read_submission(
+    inbound_fd: int, name: str, assignment: str, uids: dict[str, int] | None
+) -> Submission:
     parts = name.rsplit("+", 3)
     if len(parts) != 4 or parts[1] != assignment:
         raise Refused("not named <student>+<assignment>+<timestamp>+<random>")
@@ -185,8 +195,13 @@ def write_submission(sub: Submission, dest: Path, owner: tuple[int, int] | None)
     tmp.rename(dest)
 
 
-def collect(assignment: str, course_dir: Path, exchange: Path, course_id: str,
-            uids: dict[str, int] | None = None) -> int:
+def collect(
+    assignment: str,
+    course_dir: Path,
+    exchange: Path,
+    course_id: str,
+    uids: dict[str, int] | None = None,
+) -> int:
     """Collect each student's latest acceptable submission of `assignment` into
     course_dir/submitted/<student>/<assignment>/; returns an exit status."""
     inbound = exchange / course_id / "inbound"
@@ -199,8 +214,11 @@ def collect(assignment: str, course_dir: Path, exchange: Path, course_id: str,
         st = os.fstat(inbound_fd)
         course_st = os.stat(course_dir)
         if st.st_uid != course_st.st_uid:
-            print(f"autograder collect: {inbound} is owned by {owner_name(st.st_uid)}, not by the "
-                  f"owner of {course_dir} ({owner_name(course_st.st_uid)})", file=sys.stderr)
+            print(
+                f"autograder collect: {inbound} is owned by {owner_name(st.st_uid)}, not by the "
+                f"owner of {course_dir} ({owner_name(course_st.st_uid)})",
+                file=sys.stderr,
+            )
             return 2
         latest: dict[str, Submission] = {}
         refused = 0
@@ -225,9 +243,13 @@ def collect(assignment: str, course_dir: Path, exchange: Path, course_id: str,
             print(f"{student}: no newer submission")
             continue
         write_submission(sub, dest, owner)
-        print(f"{student}: collected {sub.name}" + (" (newer, replaces the old one)" if old else ""))
-    print(f"collected {len(latest)} student(s); refused {refused} submission(s)"
-          + (" (see above)" if refused else ""))
+        print(
+            f"{student}: collected {sub.name}" + (" (newer, replaces the old one)" if old else "")
+        )
+    print(
+        f"collected {len(latest)} student(s); refused {refused} submission(s)"
+        + (" (see above)" if refused else "")
+    )
     return 0
 
 

@@ -35,7 +35,8 @@ def late_notes(grading: Path) -> dict[str, str]:
                 notes[row["student_id"]] = (
                     f'<p class="late"><strong>Late:</strong> submitted {seconds / 3600:.1f} hours '
                     f"after the due date; late penalty {float(row['late_penalty']):g} points; "
-                    f"total after the penalty {float(row['total']):g}.</p>")
+                    f"total after the penalty {float(row['total']):g}.</p>"
+                )
     return notes
 
 
@@ -109,16 +110,27 @@ def release(assignment: str, course_dir: Path, exchange: Path, course_id: str) -
         raise RuntimeError("nbgrader's release_feedback failed (see above)")
 
 
-def feedback(assignment: str, course_dir: Path, grading: Path, exchange: Path,
-             course_id: str = "convnets", do_release: bool = True) -> int:
+def feedback(
+    assignment: str,
+    course_dir: Path,
+    grading: Path,
+    exchange: Path,
+    course_id: str = "convnets",
+    do_release: bool = True,
+) -> int:
     if not (grading / "feedback").is_dir():
-        print(f"autograder feedback: {grading}/feedback is missing: grade first "
-              f"(autograder grade {assignment} ... --out {grading})", file=sys.stderr)
+        print(
+            f"autograder feedback: {grading}/feedback is missing: grade first "
+            f"(autograder grade {assignment} ... --out {grading})",
+            file=sys.stderr,
+        )
         return 2
     done, missing = lay_out(assignment, course_dir, grading)
     for student in missing:
-        print(f"NO PAGE {student}: no {grading}/feedback/{student}.html (not graded?)",
-              file=sys.stderr)
+        print(
+            f"NO PAGE {student}: no {grading}/feedback/{student}.html (not graded?)",
+            file=sys.stderr,
+        )
     if do_release and done:
         release(assignment, course_dir, exchange, course_id)
     verb = "released" if do_release else "laid out (not released)"

@@ -45,23 +45,33 @@ def late_penalty(policy: str, seconds_late: float, score: float, max_score: floa
     raise ValueError(f"late policy {policy!r}: none, per-day:<percent> or zero-after:<hours>")
 
 
-def record(assignment: str, course_dir: Path, grading: Path, course_id: str = "convnets",
-           late: str = "none") -> int:
+def record(
+    assignment: str,
+    course_dir: Path,
+    grading: Path,
+    course_id: str = "convnets",
+    late: str = "none",
+) -> int:
     late_penalty(late, 0, 0, 0)  # a wrong policy fails before anything is written
     doc = json.loads((grading / "results.json").read_text())
     if doc.get("assignment") != assignment:
-        print(f"autograder gradebook: {grading}/results.json is not {assignment}'s",
-              file=sys.stderr)
+        print(
+            f"autograder gradebook: {grading}/results.json is not {assignment}'s", file=sys.stderr
+        )
         return 2
     owner = os.stat(course_dir)
     done, lateness = [], []
     with _gradebook(course_dir, course_id) as gb:
         try:
-            known = {c.name for nb in gb.find_assignment(assignment).notebooks
-                     for c in nb.grade_cells}
+            known = {
+                c.name for nb in gb.find_assignment(assignment).notebooks for c in nb.grade_cells
+            }
         except Exception:  # noqa: BLE001 (nbgrader's MissingEntry)
-            print(f"autograder gradebook: {assignment} is not in {course_dir}/gradebook.db: run "
-                  f"`nbgrader generate_assignment {assignment}` first", file=sys.stderr)
+            print(
+                f"autograder gradebook: {assignment} is not in {course_dir}/gradebook.db: run "
+                f"`nbgrader generate_assignment {assignment}` first",
+                file=sys.stderr,
+            )
             return 2
         for result in doc["students"]:
             sid = result["student_id"]
@@ -89,17 +99,21 @@ def record(assignment: str, course_dir: Path, grading: Path, course_id: str = "c
                 grade.needs_manual_grade = False
             gb.db.commit()
             seconds = float(submission.total_seconds_late)
-            penalty = late_penalty(late, seconds, float(submission.score),
-                                   float(submission.max_score))
-            gb.find_submission_notebook(assignment, assignment, sid).late_submission_penalty = (
-                penalty)
+            penalty = late_penalty(
+                late, seconds, float(submission.score), float(submission.max_score)
+            )
+            gb.find_submission_notebook(
+                assignment, assignment, sid
+            ).late_submission_penalty = penalty
             gb.db.commit()
             lateness.append((sid, seconds, penalty, float(submission.score) - penalty))
             for path in (course_dir / "autograded", target.parent, target, *target.iterdir()):
                 os.chown(path, owner.st_uid, owner.st_gid)
             done.append(sid)
-    (grading / "late.csv").write_text("student_id,seconds_late,late_penalty,total\n" + "".join(
-        f"{sid},{sec:.0f},{pen:g},{tot:g}\n" for sid, sec, pen, tot in lateness))
+    (grading / "late.csv").write_text(
+        "student_id,seconds_late,late_penalty,total\n"
+        + "".join(f"{sid},{sec:.0f},{pen:g},{tot:g}\n" for sid, sec, pen, tot in lateness)
+    )
     database = course_dir / "gradebook.db"
     os.chown(database, owner.st_uid, owner.st_gid)
     print(f"gradebook: {len(done)} submission(s) of {assignment} recorded in {database}")

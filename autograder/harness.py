@@ -19,7 +19,12 @@ import numpy as np
 from autograder.protocol import describe
 from autograder.sandbox import SandboxFault
 
-_OOM_WORDS = ("can't allocate memory", "out of memory", "unable to allocate", "cannot allocate memory")
+_OOM_WORDS = (
+    "can't allocate memory",
+    "out of memory",
+    "unable to allocate",
+    "cannot allocate memory",
+)
 
 
 class TestFailure(AssertionError):
@@ -71,12 +76,16 @@ def fault_from_reply(function: str, reply: dict) -> BaseException | None:
     name = reply.get("type")
     message = str(reply.get("message", ""))
     if name == "MemoryError" or any(w in message.lower() for w in _OOM_WORDS):
-        return SandboxFault("out_of_memory", f"{function} ran out of memory ({name}: {message[:200]})")
+        return SandboxFault(
+            "out_of_memory", f"{function} ran out of memory ({name}: {message[:200]})"
+        )
     if name == "SystemExit":
         return SandboxFault("exited", f"{function} called sys.exit() / exit()")
     if name == "KeyboardInterrupt":
         return SandboxFault("error", f"{function} raised KeyboardInterrupt")
-    if name in ("GeneratorExit", "BaseException") or (reply.get("builtin") and name and not hasattr(builtins, name)):
+    if name in ("GeneratorExit", "BaseException") or (
+        reply.get("builtin") and name and not hasattr(builtins, name)
+    ):
         return SandboxFault("error", f"{function} raised {name}")
     return None
 
@@ -102,12 +111,18 @@ def expect(condition: Any, message: str) -> None:
 
 
 def _kind_words(kind: str) -> str:
-    return {"f": "floating-point numbers", "i": "integers", "u": "unsigned integers",
-            "b": "booleans", "c": "complex numbers"}.get(kind, f"dtype kind {kind!r}")
+    return {
+        "f": "floating-point numbers",
+        "i": "integers",
+        "u": "unsigned integers",
+        "b": "booleans",
+        "c": "complex numbers",
+    }.get(kind, f"dtype kind {kind!r}")
 
 
-def check_array(got: Any, expected: Any, what: str = "the result", atol: float = 1e-6,
-                rtol: float = 1e-5) -> None:
+def check_array(
+    got: Any, expected: Any, what: str = "the result", atol: float = 1e-6, rtol: float = 1e-5
+) -> None:
     """Type, dtype kind, shape, finiteness and values, each with its own message."""
     expected = np.asarray(expected)
     scalar_types = (int, float, np.integer, np.floating, np.bool_, bool)
@@ -117,27 +132,38 @@ def check_array(got: Any, expected: Any, what: str = "the result", atol: float =
         else:
             raise TestFailure(f"{what} should be a NumPy array, but it is a {describe(got)}")
     if expected.dtype.kind == "f" and got.dtype.kind != "f":
-        raise TestFailure(f"{what} should hold floating-point numbers, but it holds {_kind_words(got.dtype.kind)} "
-                          "(an output array created from an integer input keeps its dtype)")
+        raise TestFailure(
+            f"{what} should hold floating-point numbers, but it holds "
+            f"{_kind_words(got.dtype.kind)} "
+            "(an output array created from an integer input keeps its dtype)"
+        )
     if expected.dtype.kind in "iu" and got.dtype.kind not in "iu":
-        raise TestFailure(f"{what} should hold integers (indices), but it holds {_kind_words(got.dtype.kind)}")
+        raise TestFailure(
+            f"{what} should hold integers (indices), but it holds {_kind_words(got.dtype.kind)}"
+        )
     if expected.dtype.kind == "b" and got.dtype.kind != "b":
-        raise TestFailure(f"{what} should hold booleans, but it holds {_kind_words(got.dtype.kind)}")
+        raise TestFailure(
+            f"{what} should hold booleans, but it holds {_kind_words(got.dtype.kind)}"
+        )
     if got.shape != expected.shape:
         raise TestFailure(f"{what} has shape {got.shape}, expected {expected.shape}")
     if got.dtype.kind in "fc" and not np.isfinite(got).all() and np.isfinite(expected).all():
-        raise TestFailure(f"{what} contains NaN or infinity where every value should be a finite number")
+        raise TestFailure(
+            f"{what} contains NaN or infinity where every value should be a finite number"
+        )
     if got.size and not np.allclose(got, expected, atol=atol, rtol=rtol, equal_nan=True):
         diff = np.abs(got.astype(np.complex128) - expected.astype(np.complex128))
         worst = float(np.nanmax(diff)) if diff.size else 0.0
-        raise TestFailure(f"{what} has the right shape but wrong values (largest difference {worst:.3g})")
+        raise TestFailure(
+            f"{what} has the right shape but wrong values (largest difference {worst:.3g})"
+        )
 
 
 @dataclass(frozen=True)
 class Speed:
     """How many times the student's function took the reference's time (fastest calls)."""
 
-    cpu_ratio: float   # CPU time: what the code costs, whatever else the machine is doing
+    cpu_ratio: float  # CPU time: what the code costs, whatever else the machine is doing
     wall_ratio: float  # wall time: what a person waits (noisy on a busy machine)
 
 
@@ -145,8 +171,16 @@ def _own_cpu() -> tuple[float]:
     return (time.process_time(),)
 
 
-def speed_ratio(student_fn, reference_fn, make_args, check=None, student_cpu=None, calls: int = 25,
-                budget: float = 3.0, give_up: float = 500.0) -> Speed:
+def speed_ratio(
+    student_fn,
+    reference_fn,
+    make_args,
+    check=None,
+    student_cpu=None,
+    calls: int = 25,
+    budget: float = 3.0,
+    give_up: float = 500.0,
+) -> Speed:
     """Time the student's function against the reference on fresh inputs.
 
     Every timed call gets inputs it has never seen (``make_args(i)`` for call ``i``), so a
@@ -198,13 +232,19 @@ def hypothesis_names(seed: int | None = None) -> dict[str, Any]:
 
     if "autograder" not in settings._profiles:
         settings.register_profile(
-            "autograder", derandomize=True, database=None, deadline=None, print_blob=False,
-            suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate],
+            "autograder",
+            derandomize=True,
+            database=None,
+            deadline=None,
+            print_blob=False,
+            suppress_health_check=list(HealthCheck),
+            phases=[Phase.explicit, Phase.generate],
         )
     settings.load_profile("autograder")
     if seed is None:
         seeded_given = given
     else:
+
         def seeded_given(*args: Any, **kwargs: Any):
             return lambda test: use_seed(seed)(given(*args, **kwargs)(test))
 
@@ -213,13 +253,15 @@ def hypothesis_names(seed: int | None = None) -> dict[str, Any]:
         over ``@given(data=st.data())`` (the student's seed), the hidden parts' usual pair;
         ``@examples(40, n=st.integers(1, 7))`` gives those strategies instead."""
         return lambda test: settings(max_examples=max_examples, deadline=None)(
-            seeded_given(**(strategies or {"data": st.data()}))(test))
+            seeded_given(**(strategies or {"data": st.data()}))(test)
+        )
 
     return {"settings": settings, "given": seeded_given, "st": st, "examples": examples}
 
 
-def namespace(runner, functions: list[str], solution: Any, setup: dict | None = None,
-              seed: int = 0) -> dict[str, Any]:
+def namespace(
+    runner, functions: list[str], solution: Any, setup: dict | None = None, seed: int = 0
+) -> dict[str, Any]:
     """A fresh namespace for one hidden part: the setup cells' names, helpers, proxies.
 
     ``rng`` and the Hypothesis examples depend on the student's ``seed``: hidden inputs
@@ -227,12 +269,18 @@ def namespace(runner, functions: list[str], solution: Any, setup: dict | None = 
     """
     ns: dict[str, Any] = {"np": np, "math": math, **(setup or {}), "__name__": "__hidden_test__"}
     ns.update(hypothesis_names(seed))
-    ns.update({
-        "expect": expect, "check_array": check_array,
-        "speed_ratio": functools.partial(speed_ratio, student_cpu=runner.cpu_clocks),
-        "in_submission": runner.in_submission, "solution": solution, "TestFailure": TestFailure,
-        "student_seed": seed, "rng": np.random.default_rng(seed),
-    })
+    ns.update(
+        {
+            "expect": expect,
+            "check_array": check_array,
+            "speed_ratio": functools.partial(speed_ratio, student_cpu=runner.cpu_clocks),
+            "in_submission": runner.in_submission,
+            "solution": solution,
+            "TestFailure": TestFailure,
+            "student_seed": seed,
+            "rng": np.random.default_rng(seed),
+        }
+    )
     for name in functions:
         ns[name] = Proxy(name, runner)
     return ns

@@ -31,7 +31,9 @@ HOME = "/home/jovyan"
 _libc = ctypes.CDLL(None, use_errno=True)
 
 
-def _mount(source: str | None, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
+def _mount(
+    source: str | None, target: str, fstype: str | None, flags: int, data: str | None = None
+) -> None:
     def enc(text: str | None) -> bytes | None:
         return text.encode() if text is not None else None
 
@@ -49,7 +51,9 @@ def _cover(path: str, module: str | None) -> None:
     _mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=1m")
     if module:
         with open(os.path.join(path, "__init__.py"), "w") as f:
-            f.write(f"raise ModuleNotFoundError({f'No module named {module!r}'!r}, name={module!r})\n")
+            f.write(
+                f"raise ModuleNotFoundError({f'No module named {module!r}'!r}, name={module!r})\n"
+            )
     _mount(None, path, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
 
 
@@ -89,7 +93,13 @@ def _set_up_mounts(cfg: dict) -> None:
         if not os.path.isdir(path) or path == "/" or any(_under(path, h) for h in hidden):
             continue
         sticky = path in ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")
-        _mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, f"mode={'1777' if sticky else '755'},{size}")
+        _mount(
+            "tmpfs",
+            path,
+            "tmpfs",
+            MS_NOSUID | MS_NODEV,
+            f"mode={'1777' if sticky else '755'},{size}",
+        )
         hidden.append(path)
     for path, fd in keep_fds.items():
         if not any(_under(path, h) for h in hidden):
@@ -99,7 +109,9 @@ def _set_up_mounts(cfg: dict) -> None:
         _mount(f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)
         _mount(None, path, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
         os.close(fd)
-    for path, how in cfg.get("cover") or []:  # foreign site-packages, other copies of forbidden modules
+    for path, how in (
+        cfg.get("cover") or []
+    ):  # foreign site-packages, other copies of forbidden modules
         if how == "file" and os.path.isfile(path):
             _cover_file(path)
         elif how != "file" and os.path.isdir(path):
@@ -128,16 +140,34 @@ def _set_up_mounts(cfg: dict) -> None:
 def _prepare_home(cfg: dict, uid: int | None) -> tuple[str, str]:
     cwd = os.path.join(HOME, cfg["assignment"])
     runtime = os.path.join(HOME, ".local/share/jupyter/runtime")
-    for d in (HOME, cwd, os.path.join(HOME, ".local"), os.path.join(HOME, ".local/share"),
-              os.path.join(HOME, ".local/share/jupyter"), runtime):
+    for d in (
+        HOME,
+        cwd,
+        os.path.join(HOME, ".local"),
+        os.path.join(HOME, ".local/share"),
+        os.path.join(HOME, ".local/share/jupyter"),
+        runtime,
+    ):
         os.makedirs(d, mode=0o755, exist_ok=True)
         if uid is not None:
             os.chown(d, uid, uid)
     connection = os.path.join(runtime, f"kernel-{uuid.uuid4()}.json")
     with open(connection, "w") as f:
-        json.dump({"shell_port": 40123, "iopub_port": 40125, "stdin_port": 40124, "control_port": 40127,
-                   "hb_port": 40126, "ip": "127.0.0.1", "key": uuid.uuid4().hex, "transport": "tcp",
-                   "signature_scheme": "hmac-sha256", "kernel_name": "python3"}, f)
+        json.dump(
+            {
+                "shell_port": 40123,
+                "iopub_port": 40125,
+                "stdin_port": 40124,
+                "control_port": 40127,
+                "hb_port": 40126,
+                "ip": "127.0.0.1",
+                "key": uuid.uuid4().hex,
+                "transport": "tcp",
+                "signature_scheme": "hmac-sha256",
+                "kernel_name": "python3",
+            },
+            f,
+        )
     return cwd, connection
 
 
@@ -146,7 +176,9 @@ def _limit(which: int, value: int) -> None:
         resource.setrlimit(which, (value, value))
     except (ValueError, OSError):
         soft, hard = resource.getrlimit(which)
-        resource.setrlimit(which, (min(value, hard) if hard != resource.RLIM_INFINITY else value, hard))
+        resource.setrlimit(
+            which, (min(value, hard) if hard != resource.RLIM_INFINITY else value, hard)
+        )
 
 
 PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS, CAP_LAST_CAP = 24, 38, 63
@@ -161,7 +193,9 @@ def _drop_capabilities() -> None:
     and no_new_privs stops setuid programs from raising them again.
     """
     for cap in range(CAP_LAST_CAP + 1):
-        if _libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 and ctypes.get_errno() != 22:  # EINVAL: no such cap
+        if (
+            _libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 and ctypes.get_errno() != 22
+        ):  # EINVAL: no such cap
             raise OSError(ctypes.get_errno(), f"cannot drop capability {cap}")
     header = (ctypes.c_uint32 * 2)(_LINUX_CAPABILITY_VERSION_3, 0)
     data = (ctypes.c_uint32 * 6)()  # effective, permitted, inheritable (x2): all empty
@@ -191,19 +225,33 @@ def _kernel(cfg: dict, uid: int | None, cwd: str, connection: str) -> None:
     elif cfg["mode"] == "user-namespace":
         _drop_capabilities()
     os.chdir(cwd)
-    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a too-large write fails with EFBIG instead of killing
+    signal.signal(
+        signal.SIGXFSZ, signal.SIG_IGN
+    )  # a too-large write fails with EFBIG instead of killing
     venv_bin = os.path.join(sys.prefix, "bin")
     env = {
         "PATH": f"{venv_bin}:/usr/local/bin:/usr/bin:/bin",
-        "HOME": HOME, "USER": "jovyan", "LOGNAME": "jovyan", "SHELL": "/bin/bash",
-        "LANG": "C.UTF-8", "TERM": "xterm-color", "CLICOLOR": "1", "PAGER": "cat", "GIT_PAGER": "cat",
-        "JPY_PARENT_PID": "7", "PYDEVD_USE_FRAME_EVAL": "NO",
+        "HOME": HOME,
+        "USER": "jovyan",
+        "LOGNAME": "jovyan",
+        "SHELL": "/bin/bash",
+        "LANG": "C.UTF-8",
+        "TERM": "xterm-color",
+        "CLICOLOR": "1",
+        "PAGER": "cat",
+        "GIT_PAGER": "cat",
+        "JPY_PARENT_PID": "7",
+        "PYDEVD_USE_FRAME_EVAL": "NO",
         "MPLBACKEND": "module://matplotlib_inline.backend_inline",
-        "VIRTUAL_ENV": sys.prefix, "PYTHONHASHSEED": "0",
+        "VIRTUAL_ENV": sys.prefix,
+        "PYTHONHASHSEED": "0",
     }
     if cfg.get("threads"):  # what a hub with a CPU limit sets; keeps parallel jobs from fighting
-        env.update(OMP_NUM_THREADS=str(cfg["threads"]), OPENBLAS_NUM_THREADS=str(cfg["threads"]),
-                   MKL_NUM_THREADS=str(cfg["threads"]))
+        env.update(
+            OMP_NUM_THREADS=str(cfg["threads"]),
+            OPENBLAS_NUM_THREADS=str(cfg["threads"]),
+            MKL_NUM_THREADS=str(cfg["threads"]),
+        )
     argv = [sys.executable, "-m", "ipykernel_launcher", "-f", connection]
     if not cfg.get("kernel_file"):
         argv = [sys.executable, "-m", "autograder.kernel", "-f", connection]
@@ -219,16 +267,22 @@ def main() -> None:
     os.set_inheritable(RPC_FD, True)
     status = os.fdopen(STATUS_FD, "w", buffering=1)
     try:
-        for procs in cfg.get("cgroup_procs") or []:  # before anything else runs: all of it is bounded
+        for procs in (
+            cfg.get("cgroup_procs") or []
+        ):  # before anything else runs: all of it is bounded
             with open(procs, "w") as f:
                 f.write("0")
         if cfg["mode"] == "reduced":
-            if os.getsid(0) != os.getpid():  # the grader's Popen(start_new_session=True) made it one
+            if (
+                os.getsid(0) != os.getpid()
+            ):  # the grader's Popen(start_new_session=True) made it one
                 os.setsid()
         else:
             _set_up_mounts(cfg)
         uid = cfg["uid"] if cfg["mode"] == "namespaces" else None
-        cwd, connection = _prepare_home(cfg, uid) if cfg["mode"] != "reduced" else (cfg["scratch"], "kernel.json")
+        cwd, connection = (
+            _prepare_home(cfg, uid) if cfg["mode"] != "reduced" else (cfg["scratch"], "kernel.json")
+        )
     except Exception as exc:  # noqa: BLE001 - reported to the grader, which stops
         status.write(json.dumps({"setup_error": f"{type(exc).__name__}: {exc}"}) + "\n")
         sys.exit(1)

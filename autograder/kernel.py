@@ -87,7 +87,11 @@ def main() -> None:
         try:
             if op == "cell":
                 _seed()
-                before = set(shell.compile._filename_map) if hasattr(shell.compile, "_filename_map") else set()
+                before = (
+                    set(shell.compile._filename_map)
+                    if hasattr(shell.compile, "_filename_map")
+                    else set()
+                )
                 result = shell.run_cell(msg["source"], store_history=True)
                 for name in set(getattr(shell.compile, "_filename_map", {})) - before:
                     labels[name] = f"cell {msg['label']}"
@@ -96,7 +100,11 @@ def main() -> None:
             elif op == "call":
                 fn = shell.user_ns.get(msg["name"])
                 if not callable(fn):
-                    reply = {"ok": False, "kind": "missing", "message": f"{msg['name']} is not defined"}
+                    reply = {
+                        "ok": False,
+                        "kind": "missing",
+                        "message": f"{msg['name']} is not defined",
+                    }
                 else:
                     _seed()
                     value = fn(*msg["args"], **msg["kwargs"])
@@ -125,15 +133,28 @@ def main() -> None:
         try:
             frame = protocol.encode(reply)
         except protocol.NotData as exc:
-            frame = protocol.encode({"ok": False, "kind": "not_data", "message": str(exc),
-                                     "id": msg.get("id")})
+            frame = protocol.encode(
+                {"ok": False, "kind": "not_data", "message": str(exc), "id": msg.get("id")}
+            )
         except BaseException as exc:  # noqa: BLE001
-            frame = protocol.encode({"ok": False, "kind": "not_data", "id": msg.get("id"),
-                                     "message": f"cannot be sent ({type(exc).__name__})"})
+            frame = protocol.encode(
+                {
+                    "ok": False,
+                    "kind": "not_data",
+                    "id": msg.get("id"),
+                    "message": f"cannot be sent ({type(exc).__name__})",
+                }
+            )
         if len(frame) > protocol.DEFAULT_MAX_BYTES:
-            frame = protocol.encode({"ok": False, "kind": "not_data", "id": msg.get("id"),
-                                     "message": f"result of {len(frame) / 2**20:.0f} MiB (the limit "
-                                                f"is {protocol.DEFAULT_MAX_BYTES / 2**20:.0f} MiB)"})
+            frame = protocol.encode(
+                {
+                    "ok": False,
+                    "kind": "not_data",
+                    "id": msg.get("id"),
+                    "message": f"result of {len(frame) / 2**20:.0f} MiB (the limit "
+                    f"is {protocol.DEFAULT_MAX_BYTES / 2**20:.0f} MiB)",
+                }
+            )
         sock.sendall(frame)
 
 

@@ -6,10 +6,11 @@ course's nbgrader gradebook (``<course_dir>/gradebook.db``, nbgrader's ``Gradebo
 and ``--allowed-users FILE`` writes the ids, one a line, for the hub's allowed users.
 
 ``autograder lms <assignment> <course_dir> --grading DIR --format canvas|moodle``: the
-totals of ``grades.csv``, less the late penalty the gradebook holds, as the grade-import CSV of Canvas or of Moodle, keyed by the LMS
-user id of nbgrader's student records (``lms_user_id``). A graded student without one (or
-without a record) is not dropped: they are listed on stderr (``NO LMS ID <student>``) and
-in ``<out>.missing.csv`` with their total, and the command exits 1.
+totals of ``grades.csv``, less the late penalty the gradebook holds, as the grade-import CSV
+of Canvas or of Moodle, keyed by the LMS user id of nbgrader's student records
+(``lms_user_id``). A graded student without one (or without a record) is not dropped:
+they are listed on stderr (``NO LMS ID <student>``) and in ``<out>.missing.csv`` with
+their total, and the command exits 1.
 """
 
 from __future__ import annotations
@@ -34,8 +35,9 @@ def _gradebook(course_dir: Path, course_id: str):
     return Gradebook(f"sqlite:///{course_dir / 'gradebook.db'}", course_id=course_id)
 
 
-def import_roster(roster: Path, course_dir: Path, course_id: str = "convnets",
-                  allowed_users: Path | None = None) -> list[str]:
+def import_roster(
+    roster: Path, course_dir: Path, course_id: str = "convnets", allowed_users: Path | None = None
+) -> list[str]:
     with open(roster, newline="") as fh:
         rows = list(csv.DictReader(fh))
     if rows and "id" not in rows[0]:
@@ -61,12 +63,14 @@ def import_roster(roster: Path, course_dir: Path, course_id: str = "convnets",
 def read_totals(grading: Path) -> list[tuple[str, float, float]]:
     """(student, score, max score) per row of grades.csv."""
     with open(grading / "grades.csv", newline="") as fh:
-        return [(r["student_id"], float(r["score"]), float(r["max_score"]))
-                for r in csv.DictReader(fh)]
+        return [
+            (r["student_id"], float(r["score"]), float(r["max_score"])) for r in csv.DictReader(fh)
+        ]
 
 
-def lms_ids(course_dir: Path, course_id: str = "convnets",
-            assignment: str | None = None) -> dict[str, dict]:
+def lms_ids(
+    course_dir: Path, course_id: str = "convnets", assignment: str | None = None
+) -> dict[str, dict]:
     """nbgrader's student records, with the late penalty the gradebook holds for
     `assignment` (``autograder gradebook --late``; 0 when none was recorded)."""
     records = {}
@@ -78,14 +82,19 @@ def lms_ids(course_dir: Path, course_id: str = "convnets",
                     penalty = float(gb.find_submission(assignment, s.id).late_submission_penalty)
                 except Exception:  # noqa: BLE001 (nbgrader's MissingEntry: not in the gradebook)
                     penalty = 0.0
-            records[s.id] = {"lms_user_id": s.lms_user_id, "first_name": s.first_name or "",
-                             "last_name": s.last_name or "", "email": s.email or "",
-                             "penalty": penalty}
+            records[s.id] = {
+                "lms_user_id": s.lms_user_id,
+                "first_name": s.first_name or "",
+                "last_name": s.last_name or "",
+                "email": s.email or "",
+                "penalty": penalty,
+            }
     return records
 
 
-def export_csv(assignment: str, totals: list[tuple[str, float, float]], records: dict[str, dict],
-               fmt: str) -> tuple[str, list[tuple[str, float]]]:
+def export_csv(
+    assignment: str, totals: list[tuple[str, float, float]], records: dict[str, dict], fmt: str
+) -> tuple[str, list[tuple[str, float]]]:
     """(the LMS's CSV text, [(student, total) without an LMS id])."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
@@ -112,13 +121,20 @@ def export_csv(assignment: str, totals: list[tuple[str, float, float]], records:
             name = f"{record['last_name']}, {record['first_name']}".strip(", ") or sid
             writer.writerow([name, lms, "", "", "", f"{score:g}"])
         else:
-            writer.writerow([lms, record["first_name"], record["last_name"], record["email"],
-                             f"{score:g}"])
+            writer.writerow(
+                [lms, record["first_name"], record["last_name"], record["email"], f"{score:g}"]
+            )
     return buf.getvalue(), missing
 
 
-def export(assignment: str, course_dir: Path, grading: Path, fmt: str, out: Path | None = None,
-           course_id: str = "convnets") -> int:
+def export(
+    assignment: str,
+    course_dir: Path,
+    grading: Path,
+    fmt: str,
+    out: Path | None = None,
+    course_id: str = "convnets",
+) -> int:
     out = out or grading / f"{assignment}-{fmt}.csv"
     records = lms_ids(course_dir, course_id, assignment)
     text, missing = export_csv(assignment, read_totals(grading), records, fmt)

@@ -17,8 +17,10 @@ from pathlib import Path
 
 from autograder.config import Limits
 
-HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS[ \t]*\n(.*?)^[ \t]*### END HIDDEN TESTS[ \t]*$",
-                    re.MULTILINE | re.DOTALL)
+HIDDEN = re.compile(
+    r"^[ \t]*### BEGIN HIDDEN TESTS[ \t]*\n(.*?)^[ \t]*### END HIDDEN TESTS[ \t]*$",
+    re.MULTILINE | re.DOTALL,
+)
 DEFAULT_FORBIDDEN: list[str] = []
 
 
@@ -61,10 +63,16 @@ def referenced_names(source: str, depth: int = 0) -> set[str]:
         return set()
     names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
     if depth == 0:
-        formatted = {id(v) for n in ast.walk(tree) if isinstance(n, ast.JoinedStr) for v in n.values}
+        formatted = {
+            id(v) for n in ast.walk(tree) if isinstance(n, ast.JoinedStr) for v in n.values
+        }
         for node in ast.walk(tree):
-            if (isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in formatted
-                    and ("\n" in node.value.strip() or "(" in node.value)):
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and id(node) not in formatted
+                and ("\n" in node.value.strip() or "(" in node.value)
+            ):
                 names |= referenced_names(node.value, depth + 1)
     return names
 
@@ -146,9 +154,16 @@ def load_assignment(path: Path) -> Assignment:
             hidden = hidden_part(_source(raw))
             points = float(_meta(raw).get("points", 0))
             graded.append(GradedCell(cell.grade_id or "?", points, hidden))
-    return Assignment(name=name, path=path, cells=cells, graded=graded, functions=functions,
-                      limits=Limits.from_metadata(config, f"{path.name}'s autograder metadata"), forbidden=list(config.get("forbidden_modules", DEFAULT_FORBIDDEN)),
-                      config=config)
+    return Assignment(
+        name=name,
+        path=path,
+        cells=cells,
+        graded=graded,
+        functions=functions,
+        limits=Limits.from_metadata(config, f"{path.name}'s autograder metadata"),
+        forbidden=list(config.get("forbidden_modules", DEFAULT_FORBIDDEN)),
+        config=config,
+    )
 
 
 def read_submission(data: bytes) -> dict:
@@ -162,21 +177,30 @@ def read_submission(data: bytes) -> dict:
     try:
         nb = json.loads(data.decode("utf-8", errors="replace"))
     except (ValueError, RecursionError) as exc:
-        raise BadNotebook("invalid_notebook", f"the file is not valid JSON ({str(exc)[:120]}); "
-                                              "was it saved while the notebook was open?") from None
+        raise BadNotebook(
+            "invalid_notebook",
+            f"the file is not valid JSON ({str(exc)[:120]}); "
+            "was it saved while the notebook was open?",
+        ) from None
     if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
-        raise BadNotebook("invalid_notebook", "the file is JSON but not a Jupyter notebook (no list of cells)")
+        raise BadNotebook(
+            "invalid_notebook", "the file is JSON but not a Jupyter notebook (no list of cells)"
+        )
     if not isinstance(nb.get("metadata", {}), dict):
         nb["metadata"] = {}
     cells = []
     for cell in nb["cells"]:
         if not isinstance(cell, dict):
-            raise BadNotebook("invalid_notebook", "the notebook has a cell that is not a JSON object")
+            raise BadNotebook(
+                "invalid_notebook", "the notebook has a cell that is not a JSON object"
+            )
         src = cell.get("source", "")
         if isinstance(src, list) and all(isinstance(s, str) for s in src):
             src = "".join(src)
         if not isinstance(src, str):
-            raise BadNotebook("invalid_notebook", "the notebook has a cell whose source is not text")
+            raise BadNotebook(
+                "invalid_notebook", "the notebook has a cell whose source is not text"
+            )
         meta = cell.get("metadata") if isinstance(cell.get("metadata"), dict) else {}
         if not isinstance(meta.get("nbgrader", {}), dict):
             meta = {**meta, "nbgrader": {}}
@@ -214,12 +238,18 @@ def plan_cells(assignment: Assignment, nb) -> Plan:
     meta = nb.get("metadata", {}).get("autograder")
     other_assignment = meta.get("assignment") if isinstance(meta, dict) else None
     if other_assignment and other_assignment != assignment.name:
-        raise BadNotebook("wrong_assignment", f"this notebook belongs to the assignment {other_assignment!r}, "
-                                              f"not {assignment.name!r}")
+        raise BadNotebook(
+            "wrong_assignment",
+            f"this notebook belongs to the assignment {other_assignment!r}, "
+            f"not {assignment.name!r}",
+        )
     submitted_ids = {_meta(c).get("grade_id") for c in code_cells if _meta(c).get("grade_id")}
     if submitted_ids and not (submitted_ids & source_ids):
-        raise BadNotebook("wrong_assignment", f"none of this notebook's cells belong to {assignment.name!r}; "
-                                              "was another assignment's notebook submitted?")
+        raise BadNotebook(
+            "wrong_assignment",
+            f"none of this notebook's cells belong to {assignment.name!r}; "
+            "was another assignment's notebook submitted?",
+        )
     for position, cell in enumerate(nb["cells"], start=1):
         if cell.get("cell_type") != "code":
             continue
@@ -245,10 +275,16 @@ def plan_cells(assignment: Assignment, nb) -> Plan:
             first_solution_seen = True
             add_student(None)
         if cell.kind == "locked":
-            cells.append(PlannedCell(f"{cell.grade_id} (locked)", cell.source, cell.grade_id, "source"))
+            cells.append(
+                PlannedCell(f"{cell.grade_id} (locked)", cell.source, cell.grade_id, "source")
+            )
         elif cell.kind == "solution":
             if cell.grade_id in by_id:
-                cells.append(PlannedCell(str(cell.grade_id), by_id[cell.grade_id], cell.grade_id, "submission"))
+                cells.append(
+                    PlannedCell(
+                        str(cell.grade_id), by_id[cell.grade_id], cell.grade_id, "submission"
+                    )
+                )
                 student_code.append((str(cell.grade_id), by_id[cell.grade_id]))
             else:
                 missing.append(str(cell.grade_id))

@@ -35,6 +35,7 @@ _HEADER = struct.Struct("!QI")  # total payload bytes, JSON bytes
 _BLOB = struct.Struct("!Q")
 NUMERIC_KINDS = "biufc"
 
+
 class NotData(TypeError):
     """A value that cannot cross the sandbox boundary."""
 
@@ -72,21 +73,36 @@ def _encode(value: Any, blobs: list[bytes], depth: int) -> Any:
     if t is int:
         return value if abs(value) < 2**63 else {"__bigint__": str(value)}
     if t is float:
-        return value if value == value and value not in (float("inf"), float("-inf")) else {"__float__": repr(value)}
+        return (
+            value
+            if value == value and value not in (float("inf"), float("-inf"))
+            else {"__float__": repr(value)}
+        )
     if t is list:
         return [_encode(v, blobs, depth + 1) for v in value]
     if t is tuple:
         return {"__tuple__": [_encode(v, blobs, depth + 1) for v in value]}
     if t is dict:
-        return {"__dict__": [[_encode(k, blobs, depth + 1), _encode(v, blobs, depth + 1)] for k, v in value.items()]}
+        return {
+            "__dict__": [
+                [_encode(k, blobs, depth + 1), _encode(v, blobs, depth + 1)]
+                for k, v in value.items()
+            ]
+        }
     if t is np.ndarray:
         if not _array_ok(value):
-            raise NotData(f"a NumPy array of dtype {value.dtype} (only numeric or bool arrays are plain data)")
+            raise NotData(
+                f"a NumPy array of dtype {value.dtype} (only numeric or bool arrays are plain data)"
+            )
         buf = io.BytesIO()
         np.save(buf, np.require(value, requirements="C"), allow_pickle=False)  # keeps 0-d shapes
         blobs.append(buf.getvalue())
         return {"__nd__": len(blobs) - 1}
-    if isinstance(value, np.generic) and t.__module__ == "numpy" and value.dtype.kind in NUMERIC_KINDS:
+    if (
+        isinstance(value, np.generic)
+        and t.__module__ == "numpy"
+        and value.dtype.kind in NUMERIC_KINDS
+    ):
         buf = io.BytesIO()
         np.save(buf, np.asarray(value), allow_pickle=False)
         blobs.append(buf.getvalue())
@@ -114,8 +130,10 @@ def _load_array(blob: bytes | memoryview) -> np.ndarray:
     """
     stream = io.BytesIO(bytes(blob[:70_000]))  # the header only (numpy refuses longer ones)
     version = np.lib.format.read_magic(stream)
-    read_header = {(1, 0): np.lib.format.read_array_header_1_0,
-                   (2, 0): np.lib.format.read_array_header_2_0}.get(version)
+    read_header = {
+        (1, 0): np.lib.format.read_array_header_1_0,
+        (2, 0): np.lib.format.read_array_header_2_0,
+    }.get(version)
     if read_header is None:
         raise ProtocolError("bad array header version")
     shape, fortran_order, dtype = read_header(stream)
@@ -140,7 +158,7 @@ def _decode(doc: Any, blobs: list[memoryview], depth: int = 0) -> Any:
     if t is list:
         return [_decode(v, blobs, depth + 1) for v in doc]
     if t is dict and len(doc) == 1:
-        (key, inner), = doc.items()
+        ((key, inner),) = doc.items()
         if key == "__tuple__" and type(inner) is list:
             return tuple(_decode(v, blobs, depth + 1) for v in inner)
         if key == "__dict__" and type(inner) is list:
@@ -171,12 +189,16 @@ def _decode(doc: Any, blobs: list[memoryview], depth: int = 0) -> Any:
 def _check_cost(doc: bytes) -> None:
     """Refuse a document whose decoding would cost far more than its size (cheap scan)."""
     if len(doc) > MAX_DOC_BYTES:
-        raise ProtocolError(f"a JSON part of {len(doc) / 2**20:.1f} MiB is larger than the "
-                            f"{MAX_DOC_BYTES / 2**20:.0f} MiB limit (send arrays as NumPy arrays)")
+        raise ProtocolError(
+            f"a JSON part of {len(doc) / 2**20:.1f} MiB is larger than the "
+            f"{MAX_DOC_BYTES / 2**20:.0f} MiB limit (send arrays as NumPy arrays)"
+        )
     containers = doc.count(b"[") + doc.count(b"{")  # brackets inside strings count too: safe side
     if containers > MAX_CONTAINERS:
-        raise ProtocolError(f"a reply with more than {MAX_CONTAINERS:,} lists / dicts / tuples "
-                            "(send arrays as NumPy arrays)")
+        raise ProtocolError(
+            f"a reply with more than {MAX_CONTAINERS:,} lists / dicts / tuples "
+            "(send arrays as NumPy arrays)"
+        )
 
 
 def decode(payload: bytes | bytearray | memoryview, doc_len: int) -> dict:
@@ -195,7 +217,7 @@ def decode(payload: bytes | bytearray | memoryview, doc_len: int) -> dict:
             pos += _BLOB.size
             if pos + n > len(view):
                 raise ProtocolError("an array runs past the end of the frame")
-            blobs.append(view[pos:pos + n])
+            blobs.append(view[pos : pos + n])
             pos += n
         message = _decode(doc, blobs)
     except ProtocolError:
@@ -229,17 +251,22 @@ def send(sock: socket.socket, message: dict) -> None:
     sock.sendall(encode(message))
 
 
-def recv(sock: socket.socket, deadline: float | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> dict:
+def recv(
+    sock: socket.socket, deadline: float | None = None, max_bytes: int = DEFAULT_MAX_BYTES
+) -> dict:
     """Read one frame, whole, before ``deadline`` (a ``time.monotonic()`` value; None: wait)."""
     header = bytearray(_HEADER.size)
     _recv_into(sock, memoryview(header), deadline)
     total, doc_len = _HEADER.unpack(header)
     if total > max_bytes or doc_len > total:
-        raise ProtocolError(f"a reply of {total:,} bytes is larger than the "
-                            f"{max_bytes / 2**20:.0f} MiB limit")
+        raise ProtocolError(
+            f"a reply of {total:,} bytes is larger than the {max_bytes / 2**20:.0f} MiB limit"
+        )
     if doc_len > MAX_DOC_BYTES:
-        raise ProtocolError(f"a JSON part of {doc_len / 2**20:.1f} MiB is larger than the "
-                            f"{MAX_DOC_BYTES / 2**20:.0f} MiB limit (send arrays as NumPy arrays)")
+        raise ProtocolError(
+            f"a JSON part of {doc_len / 2**20:.1f} MiB is larger than the "
+            f"{MAX_DOC_BYTES / 2**20:.0f} MiB limit (send arrays as NumPy arrays)"
+        )
     payload = bytearray(total)
     _recv_into(sock, memoryview(payload), deadline)
     return decode(payload, doc_len)

@@ -72,13 +72,23 @@ def generate(names: list[str], course: Path = COURSE_DIR) -> dict[str, dict[str,
     with tempfile.TemporaryDirectory(prefix="autograder-release-") as tmp:
         root = Path(tmp)
         for name in names:
-            shutil.copytree(course / "solutions" / name, root / "source" / name,
-                            ignore=lambda d, entries: [n for n in entries if n in _SKIP])
+            shutil.copytree(
+                course / "solutions" / name,
+                root / "source" / name,
+                ignore=lambda d, entries: [n for n in entries if n in _SKIP],
+            )
         env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}")
-        proc = subprocess.run([sys.executable, "-c", _DRIVER, str(root), *names], cwd=root, env=env,
-                              capture_output=True, text=True)
+        proc = subprocess.run(
+            [sys.executable, "-c", _DRIVER, str(root), *names],
+            cwd=root,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         if proc.returncode != 0:
-            raise RuntimeError(f"nbgrader generate_assignment failed:\n{proc.stdout[-3000:]}{proc.stderr[-3000:]}")
+            raise RuntimeError(
+                f"nbgrader generate_assignment failed:\n{proc.stdout[-3000:]}{proc.stderr[-3000:]}"
+            )
         for name in names:
             released = root / "release" / name
             files: dict[str, bytes] = {}
@@ -92,21 +102,28 @@ def generate(names: list[str], course: Path = COURSE_DIR) -> dict[str, dict[str,
     return out
 
 
-def release(assignments: list[str] | None = None, check: bool = False, course: Path = COURSE_DIR) -> int:
+def release(
+    assignments: list[str] | None = None, check: bool = False, course: Path = COURSE_DIR
+) -> int:
     names = assignments or Course(course).assignments()
     stale = []
     generated = generate(names, course)
     for name in names:
         files = generated[name]
         target = course / "exercises" / name
-        existing = {str(p.relative_to(target)): p.read_bytes() for p in target.rglob("*") if p.is_file()} \
-            if target.exists() else {}
+        existing = (
+            {str(p.relative_to(target)): p.read_bytes() for p in target.rglob("*") if p.is_file()}
+            if target.exists()
+            else {}
+        )
         if existing == files:
             print(f"exercises/{name}: up to date")
             continue
         stale.append(name)
         if check:
-            changed = sorted(set(files) ^ set(existing) | {k for k in files if existing.get(k) != files[k]})
+            changed = sorted(
+                set(files) ^ set(existing) | {k for k in files if existing.get(k) != files[k]}
+            )
             print(f"exercises/{name}: STALE ({', '.join(changed)}); run `autograder release`")
             continue
         if target.exists():

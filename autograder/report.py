@@ -24,8 +24,9 @@ BAR = "#3b6ea8"
 TOP_MESSAGES = 15
 
 
-def _svg_bars(labels: list[str], values: list[float], title: str, unit: str = "",
-              horizontal: bool = False) -> str:
+def _svg_bars(
+    labels: list[str], values: list[float], title: str, unit: str = "", horizontal: bool = False
+) -> str:
     """A bar chart as inline SVG (role=img with a title, numbers written on the bars)."""
     top = max(values, default=0) or 1
     if horizontal:
@@ -38,7 +39,8 @@ def _svg_bars(labels: list[str], values: list[float], title: str, unit: str = ""
             parts.append(
                 f'<text x="{label_w - 6}" y="{y + 15}" text-anchor="end">{escape(label)}</text>'
                 f'<rect x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{row - 6}" fill="{BAR}"/>'
-                f'<text x="{label_w + w + 4:.1f}" y="{y + 15}">{value:g}{unit}</text>')
+                f'<text x="{label_w + w + 4:.1f}" y="{y + 15}">{value:g}{unit}</text>'
+            )
     else:
         width, height, base, left = 640, 240, 200, 40
         slot = (width - left) / max(len(values), 1)
@@ -50,19 +52,23 @@ def _svg_bars(labels: list[str], values: list[float], title: str, unit: str = ""
                 f'<rect x="{x + 3:.1f}" y="{base - h:.1f}" width="{slot - 6:.1f}" '
                 f'height="{h:.1f}" fill="{BAR}"/>'
                 f'<text x="{x + slot / 2:.1f}" y="{base - h - 4:.1f}" text-anchor="middle">'
-                f'{value:g}{unit}</text>'
+                f"{value:g}{unit}</text>"
                 f'<text x="{x + slot / 2:.1f}" y="{base + 16}" text-anchor="middle">'
-                f'{escape(label)}</text>')
-    return (f'<svg class="figure" role="img" aria-label="{escape(title)}" width="{width}" '
-            f'height="{height}" viewBox="0 0 {width} {height}" '
-            f'xmlns="http://www.w3.org/2000/svg" font-size="12" font-family="sans-serif">'
-            f'<title>{escape(title)}</title>{"".join(parts)}</svg>')
+                f"{escape(label)}</text>"
+            )
+    return (
+        f'<svg class="figure" role="img" aria-label="{escape(title)}" width="{width}" '
+        f'height="{height}" viewBox="0 0 {width} {height}" '
+        f'xmlns="http://www.w3.org/2000/svg" font-size="12" font-family="sans-serif">'
+        f"<title>{escape(title)}</title>{''.join(parts)}</svg>"
+    )
 
 
 def _table(header: list[str], rows: list[list[object]]) -> str:
     head = "".join(f"<th>{escape(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in row) + "</tr>"
-                   for row in rows)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in row) + "</tr>" for row in rows
+    )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
@@ -98,14 +104,17 @@ def summarise(doc: dict, names: bool = False) -> dict:
             test_status[t["status"]] += 1
             for c in t.get("checks", []):
                 checks.setdefault((t["grade_id"], c["name"]), Counter())[
-                    c["status"] == "passed"] += 1
+                    c["status"] == "passed"
+                ] += 1
                 if c["status"] != "passed" and c.get("message"):
                     failures[(t["grade_id"], anonymous(c["message"]))] += 1
             if t["status"] != "passed" and t.get("message") and not t.get("checks"):
                 failures[(t["grade_id"], anonymous(t["message"]))] += 1
     seconds = [float(s.get("seconds", 0)) for s in students if "seconds" in s]
     return {
-        "assignment": doc["assignment"], "max_score": max_score, "submissions": len(students),
+        "assignment": doc["assignment"],
+        "max_score": max_score,
+        "submissions": len(students),
         "graded": len(graded),
         "scores": [float(s.get("score", 0)) for s in students],
         "bins": bins,
@@ -116,7 +125,8 @@ def summarise(doc: dict, names: bool = False) -> dict:
         "failures": failures.most_common(TOP_MESSAGES),
         "seconds": seconds,
         "people": [(s["student_id"], s.get("score", 0), s["status"]) for s in students]
-        if names else [],
+        if names
+        else [],
     }
 
 
@@ -128,8 +138,9 @@ def read_late(path: Path) -> list[tuple[float, float]] | None:
         return [(float(r["seconds_late"]), float(r["late_penalty"])) for r in csv.DictReader(fh)]
 
 
-def report_html(doc: dict, names: bool = False,
-                late: list[tuple[float, float]] | None = None) -> str:
+def report_html(
+    doc: dict, names: bool = False, late: list[tuple[float, float]] | None = None
+) -> str:
     r = summarise(doc, names)
     n, top = r["submissions"], r["max_score"]
     scores = r["scores"]
@@ -141,60 +152,90 @@ def report_html(doc: dict, names: bool = False,
         f"<p>{n} submissions, {r['graded']} graded; maximum {top:g} points; mean {mean}, "
         f"median {median}. Grader version {escape(str(doc.get('grader_version', '')))}, "
         f"isolation <code>{escape(str(doc.get('isolation', '')))}</code>."
-        + ("" if names else " Anonymised: no student is named.") + "</p>",
+        + ("" if names else " Anonymised: no student is named.")
+        + "</p>",
         "<h2>Score distribution</h2>",
         _svg_bars(bin_labels, r["bins"], f"Number of submissions per score band (of {top:g})"),
         "<h2>Test cells: pass rate</h2>",
     ]
     tests = list(r["tests"].items())  # notebook order
-    parts.append(_svg_bars([g for g, _ in tests],
-                           [round(100 * p / t) if t else 0 for _, (p, t) in tests],
-                           "Share of graded submissions passing each test cell", "%",
-                           horizontal=True))
-    parts.append(_table(["test cell", "passed", "graded", "pass rate"],
-                        [[g, p, t, _pct(p, t)] for g, (p, t) in tests]))
+    parts.append(
+        _svg_bars(
+            [g for g, _ in tests],
+            [round(100 * p / t) if t else 0 for _, (p, t) in tests],
+            "Share of graded submissions passing each test cell",
+            "%",
+            horizontal=True,
+        )
+    )
+    parts.append(
+        _table(
+            ["test cell", "passed", "graded", "pass rate"],
+            [[g, p, t, _pct(p, t)] for g, (p, t) in tests],
+        )
+    )
     parts.append("<h2>Checks: pass rate</h2>")
     if r["checks"]:
-        parts.append(_table(["test cell", "check", "passed", "graded", "pass rate"],
-                            [[g, c, p, t, _pct(p, t)]
-                             for (g, c), (p, t) in sorted(r["checks"].items())]))
+        parts.append(
+            _table(
+                ["test cell", "check", "passed", "graded", "pass rate"],
+                [[g, c, p, t, _pct(p, t)] for (g, c), (p, t) in sorted(r["checks"].items())],
+            )
+        )
     else:
         parts.append("<p>No test cell of this assignment reports separate checks.</p>")
     parts.append("<h2>Most frequent failure messages</h2>")
-    parts.append(_table(["test cell", "message", "submissions", "share"],
-                        [[g, m, k, _pct(k, r["graded"])] for (g, m), k in r["failures"]])
-                 if r["failures"] else "<p>No failures.</p>")
+    parts.append(
+        _table(
+            ["test cell", "message", "submissions", "share"],
+            [[g, m, k, _pct(k, r["graded"])] for (g, m), k in r["failures"]],
+        )
+        if r["failures"]
+        else "<p>No failures.</p>"
+    )
     parts.append("<h2>Status counts</h2>")
-    parts.append(_table(["submission status", "count"],
-                        sorted(map(list, r["submission_status"].items()))))
+    parts.append(
+        _table(["submission status", "count"], sorted(map(list, r["submission_status"].items())))
+    )
     parts.append(_table(["test cell status", "count"], sorted(map(list, r["test_status"].items()))))
     if late is not None:
         parts.append("<h2>Lateness</h2>")
         n_late = sum(1 for sec, _ in late if sec > 0)
         points = sum(pen for _, pen in late)
-        parts.append(f"<p>{n_late} of {len(late)} submissions late; "
-                     f"{points:g} points taken off in all (<code>late.csv</code>).</p>")
+        parts.append(
+            f"<p>{n_late} of {len(late)} submissions late; "
+            f"{points:g} points taken off in all (<code>late.csv</code>).</p>"
+        )
     parts.append("<h2>Grading time</h2>")
     secs = r["seconds"]
     if secs:
-        parts.append(f"<p>Per submission: median {statistics.median(secs):.1f} s, longest "
-                     f"{max(secs):.1f} s, all together {sum(secs):.0f} s.</p>")
+        parts.append(
+            f"<p>Per submission: median {statistics.median(secs):.1f} s, longest "
+            f"{max(secs):.1f} s, all together {sum(secs):.0f} s.</p>"
+        )
         edges = [0, 5, 10, 20, 40, 80, 160, 320]
         counts = [sum(lo <= s < hi for s in secs) for lo, hi in zip(edges, edges[1:], strict=False)]
         counts.append(sum(s >= edges[-1] for s in secs))
         labels = [f"{lo}-{hi} s" for lo, hi in zip(edges, edges[1:], strict=False)]
-        parts.append(_svg_bars([*labels, f"{edges[-1]}+ s"], counts,
-                               "Number of submissions per grading time"))
+        parts.append(
+            _svg_bars(
+                [*labels, f"{edges[-1]}+ s"], counts, "Number of submissions per grading time"
+            )
+        )
     if names:
         parts.append("<h2>Students</h2>")
         parts.append(_table(["student", "score", "status"], [list(p) for p in r["people"]]))
-    style = ("body{font-family:sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;"
-             "color:#111}table{border-collapse:collapse;margin:.5rem 0 1rem}"
-             "td,th{border:1px solid #bbb;padding:.2rem .5rem;text-align:left;"
-             "vertical-align:top}svg{display:block;margin:.5rem 0}")
-    return ('<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-            f"<title>Class report: {escape(r['assignment'])}</title>"
-            f"<style>{style}</style></head><body>{''.join(parts)}</body></html>\n")
+    style = (
+        "body{font-family:sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;"
+        "color:#111}table{border-collapse:collapse;margin:.5rem 0 1rem}"
+        "td,th{border:1px solid #bbb;padding:.2rem .5rem;text-align:left;"
+        "vertical-align:top}svg{display:block;margin:.5rem 0}"
+    )
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        f"<title>Class report: {escape(r['assignment'])}</title>"
+        f"<style>{style}</style></head><body>{''.join(parts)}</body></html>\n"
+    )
 
 
 def report(assignment: str, grading: Path, out: Path | None = None, names: bool = False) -> int:

@@ -51,6 +51,8 @@ def uid_base() -> int:
     if pinned:
         return int(pinned)
     return BASE_UID + (os.getpid() % 48) * 64
+
+
 MODES = ("namespaces", "user-namespace", "reduced")
 
 
@@ -70,18 +72,40 @@ class SandboxSetupError(RuntimeError):
     """The sandbox itself could not start: a grader problem, not the student's."""
 
 
-_SIGNAL_NAMES = {signal.SIGSEGV: "a segmentation fault", signal.SIGABRT: "an abort",
-                 signal.SIGBUS: "a bus error", signal.SIGFPE: "a floating-point exception",
-                 signal.SIGILL: "an illegal instruction", signal.SIGXCPU: "the CPU time limit"}
+_SIGNAL_NAMES = {
+    signal.SIGSEGV: "a segmentation fault",
+    signal.SIGABRT: "an abort",
+    signal.SIGBUS: "a bus error",
+    signal.SIGFPE: "a floating-point exception",
+    signal.SIGILL: "an illegal instruction",
+    signal.SIGXCPU: "the CPU time limit",
+}
 
 _mode_cache: str | None = None
-OUT_OF_MEMORY = ("the sandbox ran out of memory: its processes together used more than the memory limit, "
-                 "and the system killed one of them")
+OUT_OF_MEMORY = (
+    "the sandbox ran out of memory: its processes together used more than the memory limit, "
+    "and the system killed one of them"
+)
 
 
 def _unshare_argv(mode: str) -> list[str]:
-    base = ["setpriv", "--pdeathsig", "KILL", "--", "unshare", "--pid", "--fork", "--kill-child",
-            "--mount", "--net", "--ipc", "--uts", "--mount-proc", "--propagation", "private"]
+    base = [
+        "setpriv",
+        "--pdeathsig",
+        "KILL",
+        "--",
+        "unshare",
+        "--pid",
+        "--fork",
+        "--kill-child",
+        "--mount",
+        "--net",
+        "--ipc",
+        "--uts",
+        "--mount-proc",
+        "--propagation",
+        "private",
+    ]
     if mode == "user-namespace":
         base.insert(base.index("--pid"), "--user")
         base.insert(base.index("--pid"), "--map-root-user")
@@ -99,7 +123,9 @@ def isolation_mode() -> str:
                 if mode == "namespaces" and os.geteuid() != 0:
                     continue
                 try:
-                    probe = subprocess.run([*_unshare_argv(mode), "true"], capture_output=True, timeout=20)
+                    probe = subprocess.run(
+                        [*_unshare_argv(mode), "true"], capture_output=True, timeout=20
+                    )
                 except (OSError, subprocess.TimeoutExpired):
                     continue
                 if probe.returncode == 0:
@@ -125,8 +151,22 @@ def _module_location(name: str) -> str | None:
 #: ``/var``, ...) is hidden too, and only the Python environment and the course's packages
 #: are mounted back: another copy of the course or its solutions elsewhere on the machine
 #: stays out of reach, not just the one being graded from.
-SYSTEM_DIRS = frozenset({"/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc",
-                         "/dev", "/proc", "/sys", "/run"})
+SYSTEM_DIRS = frozenset(
+    {
+        "/usr",
+        "/bin",
+        "/sbin",
+        "/lib",
+        "/lib32",
+        "/lib64",
+        "/libx32",
+        "/etc",
+        "/dev",
+        "/proc",
+        "/sys",
+        "/run",
+    }
+)
 
 
 def hidden_paths(extra: list[str]) -> list[str]:
@@ -134,14 +174,28 @@ def hidden_paths(extra: list[str]) -> list[str]:
     and every top-level directory that is not part of the operating system."""
     course = COURSE_DIR
     course_area = course.parent if course.parent != Path("/") else course
-    paths = ["/tmp", "/var/tmp", "/run/lock", "/dev/shm", "/home", "/root", "/srv", "/mnt", "/media",
-             "/opt", str(course_area), str(course), *extra]
+    paths = [
+        "/tmp",
+        "/var/tmp",
+        "/run/lock",
+        "/dev/shm",
+        "/home",
+        "/root",
+        "/srv",
+        "/mnt",
+        "/media",
+        "/opt",
+        str(course_area),
+        str(course),
+        *extra,
+    ]
     try:
         tops = sorted(os.path.join("/", name) for name in os.listdir("/"))
     except OSError:
         tops = []
-    paths += [p for p in tops
-              if p not in SYSTEM_DIRS and os.path.isdir(p) and not os.path.islink(p)]
+    paths += [
+        p for p in tops if p not in SYSTEM_DIRS and os.path.isdir(p) and not os.path.islink(p)
+    ]
     return [p for p in paths if p]
 
 
@@ -192,7 +246,9 @@ def covered_paths(forbidden: tuple[str, ...] = ()) -> tuple[tuple[str, str], ...
     names = frozenset(forbidden)
     own = {os.path.realpath(p) for p in site.getsitepackages()}
     roots: list[str] = []
-    for root in sorted({os.path.realpath(p) for p in [*SYSTEM_DIRS, *kept_paths()]} - {"/proc", "/sys", "/dev"}):
+    for root in sorted(
+        {os.path.realpath(p) for p in [*SYSTEM_DIRS, *kept_paths()]} - {"/proc", "/sys", "/dev"}
+    ):
         if os.path.isdir(root) and not any(root.startswith(r.rstrip("/") + "/") for r in roots):
             roots.append(root)
     found: list[tuple[str, str]] = []
@@ -218,8 +274,12 @@ def covered_paths(forbidden: tuple[str, ...] = ()) -> tuple[tuple[str, str], ...
             elif name.split(".")[0] in names and lower.endswith(MODULE_FILES):
                 found.append((path, "file"))
             elif lower.endswith(ARCHIVES) and (
-                    any(lower.startswith(n.lower()) and lower[len(n):len(n) + 1] in ("-", "_", ".") for n in names)
-                    or (lower.endswith(ZIPS) and names and _zip_holds(path, names))):
+                any(
+                    lower.startswith(n.lower()) and lower[len(n) : len(n) + 1] in ("-", "_", ".")
+                    for n in names
+                )
+                or (lower.endswith(ZIPS) and names and _zip_holds(path, names))
+            ):
                 found.append((path, "file"))
     return tuple(found)
 
@@ -228,17 +288,27 @@ def isolation_detail(mode: str | None = None) -> str:
     """What the sandbox bounds here, in words (``isolation_detail`` in ``results.json``)."""
     mode = mode or isolation_mode()
     if mode == "reduced":
-        return ("reduced: a process group with per-process rlimits (memory, processes, file size, "
-                "CPU); files, network, IPC and the machine's memory as a whole are not isolated")
+        return (
+            "reduced: a process group with per-process rlimits (memory, processes, file size, "
+            "CPU); files, network, IPC and the machine's memory as a whole are not isolated"
+        )
     version, why = cgroup_support()
     names = "pid, mount, network, IPC and UTS namespaces"
-    who = "an unprivileged uid per job slot" if mode == "namespaces" else "a user namespace (no uid change)"
+    who = (
+        "an unprivileged uid per job slot"
+        if mode == "namespaces"
+        else "a user namespace (no uid change)"
+    )
     if mode == "namespaces" and version != "none":
-        bound = (f"cgroup {version} per sandbox: memory (memory_mb) and processes (nproc) of the whole "
-                 "sandbox, removed with it")
+        bound = (
+            f"cgroup {version} per sandbox: memory (memory_mb) and processes (nproc) of the whole "
+            "sandbox, removed with it"
+        )
     else:
-        bound = (f"no cgroup ({why if mode == 'namespaces' else 'needs root'}): memory and processes "
-                 "are bounded per process only (RLIMIT_AS, RLIMIT_NPROC)")
+        bound = (
+            f"no cgroup ({why if mode == 'namespaces' else 'needs root'}): memory and processes "
+            "are bounded per process only (RLIMIT_AS, RLIMIT_NPROC)"
+        )
     return f"{mode}: {names}, {who}; {bound}"
 
 
@@ -304,31 +374,55 @@ class Sandbox:
             self._scratch = tempfile.mkdtemp(prefix="autograder-kernel-")
         if self.mode == "namespaces":
             try:
-                self.cgroup = Cgroup.create(int(self.limits.memory_mb) * 1024 * 1024, int(self.limits.nproc))
+                self.cgroup = Cgroup.create(
+                    int(self.limits.memory_mb) * 1024 * 1024, int(self.limits.nproc)
+                )
             except OSError as exc:
                 raise SandboxSetupError(f"cannot create the sandbox's cgroup: {exc}") from None
         cfg = {
-            "mode": self.mode, "assignment": self.assignment, "uid": self.uid,
-            "rpc_fd": child.fileno(), "status_fd": status_w,
-            "hide": hidden_paths(self.hide), "keep": kept_paths(), "forbidden": forbidden,
-            "kernel_file": str(PACKAGE_DIR / "kernel.py") if self.mode != "reduced" and launcher else "",
-            "launcher": launcher or "", "scratch": self._scratch,
-            "memory_mb": int(self.limits.memory_mb), "disk_mb": int(self.limits.disk_mb),
+            "mode": self.mode,
+            "assignment": self.assignment,
+            "uid": self.uid,
+            "rpc_fd": child.fileno(),
+            "status_fd": status_w,
+            "hide": hidden_paths(self.hide),
+            "keep": kept_paths(),
+            "forbidden": forbidden,
+            "kernel_file": str(PACKAGE_DIR / "kernel.py")
+            if self.mode != "reduced" and launcher
+            else "",
+            "launcher": launcher or "",
+            "scratch": self._scratch,
+            "memory_mb": int(self.limits.memory_mb),
+            "disk_mb": int(self.limits.disk_mb),
             "nproc": int(self.limits.nproc),
             "cpu_s": int(self.limits.notebook_timeout + 60),
             "threads": os.environ.get("OMP_NUM_THREADS", ""),
             "cgroup_procs": self.cgroup.procs_files if self.cgroup else [],
-            "cover": [list(c) for c in covered_paths(tuple(sorted(self.forbidden)))
-                      if c[0] not in forbidden.values()] if self.mode != "reduced" else [],
-            "masks": {os.path.realpath(p): base64.b64encode(data).decode() for p, data in self.masks.items()},
+            "cover": [
+                list(c)
+                for c in covered_paths(tuple(sorted(self.forbidden)))
+                if c[0] not in forbidden.values()
+            ]
+            if self.mode != "reduced"
+            else [],
+            "masks": {
+                os.path.realpath(p): base64.b64encode(data).decode()
+                for p, data in self.masks.items()
+            },
         }
         argv = [sys.executable, "-m", "autograder.jail"]
         if self.mode != "reduced":
             argv = [*_unshare_argv(self.mode), *argv]
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"}
         self.proc = subprocess.Popen(
-            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            pass_fds=(child.fileno(), status_w), env=env, cwd="/",
+            argv,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            pass_fds=(child.fileno(), status_w),
+            env=env,
+            cwd="/",
             start_new_session=self.mode == "reduced",
         )
         child.close()
@@ -342,15 +436,20 @@ class Sandbox:
             self.proc.stdin.close()
         except OSError as exc:
             self.kill()
-            raise SandboxSetupError(f"the sandbox exited at once ({exc}): {self.output_text()[-500:]}") from None
+            raise SandboxSetupError(
+                f"the sandbox exited at once ({exc}): {self.output_text()[-500:]}"
+            ) from None
         try:
             reply = self._receive(time.monotonic() + timeout)
         except SandboxFault as fault:
             setup = self._read_status(0.5)
             detail = setup.get("setup_error") if setup else None
             self.kill()
-            raise SandboxSetupError(detail or f"the sandbox did not start ({fault.message}); "
-                                    f"output: {self.output_text()[-500:]}") from None
+            raise SandboxSetupError(
+                detail
+                or f"the sandbox did not start ({fault.message}); "
+                f"output: {self.output_text()[-500:]}"
+            ) from None
         if reply.get("op") != "ready":
             self.kill()
             raise SandboxSetupError(f"unexpected first message from the sandbox: {reply!r:.200}")
@@ -474,14 +573,19 @@ class Sandbox:
         if status and "signal" in status:
             sig = status["signal"]
             if sig == signal.SIGKILL:
-                return SandboxFault("out_of_memory", "the kernel was killed (most likely it used too much memory)")
+                return SandboxFault(
+                    "out_of_memory", "the kernel was killed (most likely it used too much memory)"
+                )
             if sig == signal.SIGXCPU:
                 return SandboxFault("timeout", "the kernel used up its CPU time")
             what = _SIGNAL_NAMES.get(sig, f"signal {sig}")
             return SandboxFault("crashed", f"the kernel crashed with {what}")
         if status and "exit" in status:
-            return SandboxFault("exited", f"the kernel exited (exit code {status['exit']}), e.g. through "
-                                          "os._exit() or a library that ends the process")
+            return SandboxFault(
+                "exited",
+                f"the kernel exited (exit code {status['exit']}), e.g. through "
+                "os._exit() or a library that ends the process",
+            )
         return SandboxFault("crashed", "the kernel stopped answering")
 
     def _receive(self, deadline: float) -> dict:
@@ -511,8 +615,10 @@ class Sandbox:
             raise self._death() from None
         except protocol.ProtocolError as exc:
             self.kill()
-            raise SandboxFault("protocol", f"the kernel sent something that is not a plain-data reply "
-                                           f"({str(exc)[:200]})") from None
+            raise SandboxFault(
+                "protocol",
+                f"the kernel sent something that is not a plain-data reply ({str(exc)[:200]})",
+            ) from None
         except MemoryError:
             self.kill()
             raise SandboxFault("protocol", "the kernel's reply was too costly to read") from None
@@ -538,9 +644,14 @@ class Sandbox:
         reply = self._receive(deadline)
         if reply.get("id") != self._last_id:
             self.kill()
-            raise SandboxFault("protocol", "the kernel sent a reply to a request the grader did not "
-                                           "make (something wrote to the grader's channel)")
-        if self.cgroup is not None and self.cgroup.new_oom_kill():  # e.g. a forked child, not the kernel
+            raise SandboxFault(
+                "protocol",
+                "the kernel sent a reply to a request the grader did not "
+                "make (something wrote to the grader's channel)",
+            )
+        if (
+            self.cgroup is not None and self.cgroup.new_oom_kill()
+        ):  # e.g. a forked child, not the kernel
             self.kill()
             raise SandboxFault("out_of_memory", OUT_OF_MEMORY)
         return reply

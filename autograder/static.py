@@ -76,7 +76,8 @@ def _bound(stmt: ast.stmt) -> set[str]:
 
 
 def scan(cells: list[tuple[str, str]], forbidden: list[str]) -> dict[str, str]:
-    """Map each tainted top-level name to the reason, e.g. ``{"conv2d": "imports torch (cell [5])"}``."""
+    """Map each tainted top-level name to the reason, e.g.
+    ``{"conv2d": "imports torch (cell [5])"}``."""
     banned = set(forbidden)
     reasons: dict[str, str] = {}
     uses: dict[str, set[str]] = {}

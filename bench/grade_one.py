@@ -89,17 +89,28 @@ def main(assignment: str, repeats: int) -> dict:
         submission.write_text(make_submission(source, {}))
         for _ in range(repeats):
             start = time.monotonic()
-            result = grade_submission(source, submission, "bench", uid=uid_base(),
-                                      hide=[tmp, str(source.parent.resolve())])
+            result = grade_submission(
+                source,
+                submission,
+                "bench",
+                uid=uid_base(),
+                hide=[tmp, str(source.parent.resolve())],
+            )
             seconds.append(round(time.monotonic() - start, 2))
     watcher.stop.set()
     watcher.join()
     mb = 1024  # ru_maxrss and VmHWM are in kB on Linux
-    return {"assignment": assignment, "seconds": seconds, "score": result["score"],
-            "max_score": result["max_score"], "status": result["status"], "isolation": result["isolation"],
-            "memory_mb": result["limits"]["memory_mb"],
-            "sandbox_peak_mb": watcher.peak / mb,
-            "grader_maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / mb}
+    return {
+        "assignment": assignment,
+        "seconds": seconds,
+        "score": result["score"],
+        "max_score": result["max_score"],
+        "status": result["status"],
+        "isolation": result["isolation"],
+        "memory_mb": result["limits"]["memory_mb"],
+        "sandbox_peak_mb": watcher.peak / mb,
+        "grader_maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / mb,
+    }
 
 
 if __name__ == "__main__":

@@ -28,9 +28,14 @@ class PretrainedCNN(nn.Module):
     block" is ``features.blocks[-1]``. Inputs are RGB in [0, 1]; the model normalises them.
     """
 
-    def __init__(self, name: str, features: nn.Module, classifier: nn.Linear,
-                 mean: tuple[float, ...] = IMAGENET_MEAN,
-                 std: tuple[float, ...] = IMAGENET_STD) -> None:
+    def __init__(
+        self,
+        name: str,
+        features: nn.Module,
+        classifier: nn.Linear,
+        mean: tuple[float, ...] = IMAGENET_MEAN,
+        std: tuple[float, ...] = IMAGENET_STD,
+    ) -> None:
         super().__init__()
         self.name = name
         self.register_buffer("mean", torch.tensor(mean).view(1, 3, 1, 1), persistent=False)
@@ -65,8 +70,13 @@ def _lite0() -> PretrainedCNN:
     stem = nn.Sequential(net._conv_stem, net._bn0, nn.ReLU6())
     head = nn.Sequential(net._conv_head, net._bn1, nn.ReLU6())
     # Lite0 was trained in TensorFlow on (pixel - 127) / 128: its own normalisation.
-    return PretrainedCNN("EfficientNet-Lite0", _Trunk([stem, *net._blocks, head]), net._fc,
-                         mean=(127 / 255,) * 3, std=(128 / 255,) * 3)
+    return PretrainedCNN(
+        "EfficientNet-Lite0",
+        _Trunk([stem, *net._blocks, head]),
+        net._fc,
+        mean=(127 / 255,) * 3,
+        std=(128 / 255,) * 3,
+    )
 
 
 def _cached_resnet18() -> PretrainedCNN | None:
@@ -115,5 +125,7 @@ def top_k(model: nn.Module, images: torch.Tensor, k: int = 5) -> list[list[tuple
     probs = model(images.to(dev)).softmax(dim=1).cpu()
     values, indices = probs.topk(k, dim=1)
     names = imagenet_classes()
-    return [[(names[i], float(v)) for v, i in zip(vs, idx, strict=True)]
-            for vs, idx in zip(values, indices, strict=True)]
+    return [
+        [(names[i], float(v)) for v, i in zip(vs, idx, strict=True)]
+        for vs, idx in zip(values, indices, strict=True)
+    ]

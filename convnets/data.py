@@ -106,7 +106,9 @@ def _lfw_subset_path() -> Path:
     return Path(skimage.__file__).parent / "data" / "lfw_subset.npy"
 
 
-def faces(size: int = 64, n_train: int = FACES_TRAIN, seed: int = FACES_SEED) -> tuple[Split, Split]:
+def faces(
+    size: int = 64, n_train: int = FACES_TRAIN, seed: int = FACES_SEED
+) -> tuple[Split, Split]:
     """scikit-image's ``lfw_subset``: 100 real face crops (label 1) and 100 non-faces (0).
 
     The 25x25 grey crops are resized to ``size`` and repeated to 3 channels so that an
@@ -152,17 +154,28 @@ class ShapeScene:
     masks: np.ndarray
 
 
-def _place_shape(name: str, size: int, min_size: int, max_size: int, taken: np.ndarray,
-                 rng: np.random.Generator, tries: int = 20,
-                 ) -> tuple[np.ndarray, np.ndarray, list[int]] | None:
+def _place_shape(
+    name: str,
+    size: int,
+    min_size: int,
+    max_size: int,
+    taken: np.ndarray,
+    rng: np.random.Generator,
+    tries: int = 20,
+) -> tuple[np.ndarray, np.ndarray, list[int]] | None:
     """One ``name`` shape drawn alone, where it lies inside the image and touches no pixel
     of ``taken``: (mask, its RGB colours in [0, 1], box x1, y1, x2, y2), or None."""
     from skimage.draw import random_shapes
 
     for _ in range(tries):
         drawn, found = random_shapes(
-            (size, size), max_shapes=1, min_shapes=1, min_size=min_size,
-            max_size=max_size, shape=name, rng=int(rng.integers(2**31)),
+            (size, size),
+            max_shapes=1,
+            min_shapes=1,
+            min_size=min_size,
+            max_size=max_size,
+            shape=name,
+            rng=int(rng.integers(2**31)),
         )
         if len(found) != 1:
             continue

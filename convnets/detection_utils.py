@@ -37,8 +37,14 @@ def anchor_ious(sizes: np.ndarray, anchors: np.ndarray) -> np.ndarray:
     return box_iou(_centred(sizes), _centred(anchors)).numpy()
 
 
-def encode_grid(boxes: np.ndarray, labels: np.ndarray, image_size: int, grid: int,
-                num_classes: int, anchors: np.ndarray = ((1.0, 1.0),)) -> np.ndarray:
+def encode_grid(
+    boxes: np.ndarray,
+    labels: np.ndarray,
+    image_size: int,
+    grid: int,
+    num_classes: int,
+    anchors: np.ndarray = ((1.0, 1.0),),
+) -> np.ndarray:
     """The YOLO target for one image: an array (grid, grid, anchors, 5 + classes).
 
     For each object, the cell that holds its centre and the anchor with the highest
@@ -56,8 +62,9 @@ def encode_grid(boxes: np.ndarray, labels: np.ndarray, image_size: int, grid: in
     cell = image_size / grid
     sizes = (boxes[:, 2:] - boxes[:, :2]) / image_size
     best_anchor = anchor_ious(sizes, anchors).argmax(axis=1)
-    for (x1, y1, x2, y2), (w, h), label, anchor in zip(boxes, sizes, labels, best_anchor,
-                                                       strict=True):
+    for (x1, y1, x2, y2), (w, h), label, anchor in zip(
+        boxes, sizes, labels, best_anchor, strict=True
+    ):
         cx, cy = (x1 + x2) / 2 / cell, (y1 + y2) / 2 / cell
         col, row = min(int(cx), grid - 1), min(int(cy), grid - 1)
         slot = target[row, col, anchor]
@@ -68,8 +75,9 @@ def encode_grid(boxes: np.ndarray, labels: np.ndarray, image_size: int, grid: in
     return target
 
 
-def decode_grid(values: np.ndarray, image_size: int,
-                score_threshold: float = 0.5) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def decode_grid(
+    values: np.ndarray, image_size: int, score_threshold: float = 0.5
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Inverse of :func:`encode_grid`, also for a network's output in the same layout
     (objectness and class scores as probabilities).
 
@@ -117,9 +125,12 @@ class Matches:
         return float(np.sum((recall[1:] - recall[:-1]) * precision[1:]))
 
 
-def match_detections(detections: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]],
-                     truths: Sequence[tuple[np.ndarray, np.ndarray]], label: int,
-                     iou_threshold: float = 0.5) -> Matches:
+def match_detections(
+    detections: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]],
+    truths: Sequence[tuple[np.ndarray, np.ndarray]],
+    label: int,
+    iou_threshold: float = 0.5,
+) -> Matches:
     """Greedy matching for one class (as the COCO evaluation does it).
 
     ``detections[i]`` = (boxes, scores, labels) and ``truths[i]`` = (boxes, labels) for
@@ -130,13 +141,15 @@ def match_detections(detections: Sequence[tuple[np.ndarray, np.ndarray, np.ndarr
     found = []
     n_true = 0
     for image, ((boxes, scores, labels), (true_boxes, true_labels)) in enumerate(
-            zip(detections, truths, strict=True)):
+        zip(detections, truths, strict=True)
+    ):
         mine = np.asarray(labels) == label
         theirs = np.asarray(true_labels) == label
         n_true += int(theirs.sum())
-        iou = box_iou(torch.as_tensor(np.asarray(boxes, dtype=np.float32)[mine]).reshape(-1, 4),
-                      torch.as_tensor(np.asarray(true_boxes, dtype=np.float32)[theirs])
-                      .reshape(-1, 4)).numpy()
+        iou = box_iou(
+            torch.as_tensor(np.asarray(boxes, dtype=np.float32)[mine]).reshape(-1, 4),
+            torch.as_tensor(np.asarray(true_boxes, dtype=np.float32)[theirs]).reshape(-1, 4),
+        ).numpy()
         for score, row in zip(np.asarray(scores)[mine], iou, strict=True):
             found.append((float(score), image, row))
     found.sort(key=lambda item: -item[0])  # stable: ties keep image order
@@ -153,12 +166,17 @@ def match_detections(detections: Sequence[tuple[np.ndarray, np.ndarray, np.ndarr
     return Matches(np.array([s for s, *_ in found]), hits, n_true)
 
 
-def mean_average_precision(detections: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]],
-                           truths: Sequence[tuple[np.ndarray, np.ndarray]], num_classes: int,
-                           iou_threshold: float = 0.5) -> tuple[float, list[float]]:
+def mean_average_precision(
+    detections: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]],
+    truths: Sequence[tuple[np.ndarray, np.ndarray]],
+    num_classes: int,
+    iou_threshold: float = 0.5,
+) -> tuple[float, list[float]]:
     """mAP@``iou_threshold``: the mean over classes of each class's average precision."""
-    per_class = [match_detections(detections, truths, c, iou_threshold).average_precision()
-                 for c in range(num_classes)]
+    per_class = [
+        match_detections(detections, truths, c, iou_threshold).average_precision()
+        for c in range(num_classes)
+    ]
     return float(np.nanmean(per_class)), per_class
 
 
@@ -170,17 +188,28 @@ def draw_grid(ax: plt.Axes, image_size: int, grid: int, color: str = "gray") -> 
         ax.axvline(position, color=color, linewidth=0.8)
 
 
-def draw_detections(ax: plt.Axes, boxes: np.ndarray, labels: np.ndarray,
-                    class_names: Sequence[str] | None = None,
-                    scores: np.ndarray | None = None, linestyle: str = "-") -> None:
+def draw_detections(
+    ax: plt.Axes,
+    boxes: np.ndarray,
+    labels: np.ndarray,
+    class_names: Sequence[str] | None = None,
+    scores: np.ndarray | None = None,
+    linestyle: str = "-",
+) -> None:
     """Boxes coloured by class, tagged with the class name (and score) when given."""
-    for index, (box, label) in enumerate(zip(np.asarray(boxes).reshape(-1, 4), labels,
-                                             strict=True)):
+    for index, (box, label) in enumerate(
+        zip(np.asarray(boxes).reshape(-1, 4), labels, strict=True)
+    ):
         text = class_names[int(label)] if class_names is not None else None
         if text is not None and scores is not None:
             text += f" {float(scores[index]):.2f}"
-        draw_boxes(ax, box[None], None if text is None else [text],
-                   color=COLORS[int(label) % len(COLORS)], linestyle=linestyle)
+        draw_boxes(
+            ax,
+            box[None],
+            None if text is None else [text],
+            color=COLORS[int(label) % len(COLORS)],
+            linestyle=linestyle,
+        )
 
 
 def overlay_masks(image: np.ndarray, masks: np.ndarray, alpha: float = 0.6) -> np.ndarray:

@@ -22,8 +22,8 @@ def accuracy(model: nn.Module, split: Split, batch_size: int = 256) -> float:
     dev = next(model.parameters()).device
     correct = 0
     for start in range(0, len(split), batch_size):
-        x = split.x[start:start + batch_size].to(dev)
-        y = split.y[start:start + batch_size].to(dev)
+        x = split.x[start : start + batch_size].to(dev)
+        y = split.y[start : start + batch_size].to(dev)
         correct += int((model(x).argmax(dim=1) == y).sum())
     model.train(was_training)
     return correct / max(1, len(split))
@@ -69,7 +69,7 @@ def fit(
         order = torch.randperm(len(train), generator=generator)
         total = 0.0
         for start in range(0, len(train), batch_size):
-            index = order[start:start + batch_size]
+            index = order[start : start + batch_size]
             x, y = train.x[index].to(dev), train.y[index].to(dev)
             if augment is not None:
                 x = augment(x)

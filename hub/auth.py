@@ -41,7 +41,8 @@ class CoursePasswordAuthenticator(Authenticator):
     """Checks a username and password against `password_file` (user -> PBKDF2 hash)."""
 
     password_file = Unicode(help="JSON file mapping each user name to a PBKDF2 hash").tag(
-        config=True)
+        config=True
+    )
 
     async def authenticate(self, handler, data):
         username = (data or {}).get("username", "")

@@ -64,8 +64,16 @@ def create_user(name: str) -> bool:
             raise RuntimeError(f"user {name!r} exists and was not created by the course hub")
         return False
     subprocess.run(
-        ["useradd", "--create-home", "--user-group", "--shell", "/bin/bash",
-         "--comment", USER_MARK, name],
+        [
+            "useradd",
+            "--create-home",
+            "--user-group",
+            "--shell",
+            "/bin/bash",
+            "--comment",
+            USER_MARK,
+            name,
+        ],
         check=True,
     )
     os.chmod(pwd.getpwnam(name).pw_dir, 0o700)
@@ -199,8 +207,13 @@ def book_page_link(page: str, config_file: Path = REPO / "_config.yml") -> str:
     config = yaml.safe_load(config_file.read_text())
     repo = config["repository"]["url"].rstrip("/")
     hub = config["launch_buttons"]["jupyterhub_url"].rstrip("/")
-    query = urlencode({"repo": repo, "branch": config["repository"]["branch"],
-                       "urlpath": f"lab/tree/{repo.split('/')[-1]}/book/{page}"})
+    query = urlencode(
+        {
+            "repo": repo,
+            "branch": config["repository"]["branch"],
+            "urlpath": f"lab/tree/{repo.split('/')[-1]}/book/{page}",
+        }
+    )
     return f"{hub}/hub/user-redirect/git-pull?{query}"
 
 
@@ -239,6 +252,7 @@ def prepare_instructor(name: str, solutions: Path | None = None) -> Path:
     config = home / ".jupyter" / "nbgrader_config.py"
     config.parent.mkdir(parents=True, exist_ok=True)
     config.write_text(INSTRUCTOR_CONFIG.format(root=str(course)))
-    subprocess.run(["chown", "-R", f"{user.pw_uid}:{user.pw_gid}", str(course), str(config.parent)],
-                   check=True)
+    subprocess.run(
+        ["chown", "-R", f"{user.pw_uid}:{user.pw_gid}", str(course), str(config.parent)], check=True
+    )
     return course

@@ -72,8 +72,9 @@ COMMON_LAB_CONFIG = {"disabledExtensions": {"@jupyterlab/apputils-extension:anno
 # nbgrader #1870). Pages of the same origin may frame the instructor's server again (the
 # setting nbgrader's docs give); students' servers keep 'none'.
 INSTRUCTOR_SERVER_CONFIG = {
-    "ServerApp": {"tornado_settings": {"headers": {
-        "Content-Security-Policy": "frame-ancestors 'self'"}}}
+    "ServerApp": {
+        "tornado_settings": {"headers": {"Content-Security-Policy": "frame-ancestors 'self'"}}
+    }
 }
 
 
@@ -99,8 +100,15 @@ def install_venv() -> None:
         return
     log(f"creating {VENV} from {BASE_PYTHON} (a few minutes, once)")
     subprocess.run([str(BASE_PYTHON), "-m", "venv", "--clear", str(VENV)], check=True)
-    pip = [str(VENV / "bin" / "python"), "-m", "pip", "install", "--quiet",
-           "--disable-pip-version-check", "--no-cache-dir"]
+    pip = [
+        str(VENV / "bin" / "python"),
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--no-cache-dir",
+    ]
     subprocess.run([*pip, "-r", str(REQUIREMENTS)], check=True)
     stamp.write_text(value)
 
@@ -116,8 +124,11 @@ def install_proxy() -> None:
     proxy_dir.mkdir(parents=True, exist_ok=True)
     for name in ("package.json", "package-lock.json"):
         shutil.copy(HUB_DIR / name, proxy_dir / name)
-    subprocess.run(["npm", "ci", "--omit=dev", "--no-audit", "--no-fund", "--loglevel=error"],
-                   cwd=proxy_dir, check=True)
+    subprocess.run(
+        ["npm", "ci", "--omit=dev", "--no-audit", "--no-fund", "--loglevel=error"],
+        cwd=proxy_dir,
+        check=True,
+    )
     stamp.write_text(value)
 
 
@@ -137,9 +148,11 @@ def install_config() -> None:
     write_json(INSTRUCTOR_CONFIG_DIR / "jupyter_server_config.json", INSTRUCTOR_SERVER_CONFIG)
     (STUDENT_CONFIG / "labconfig").mkdir(parents=True, exist_ok=True)
     (STUDENT_CONFIG / "jupyter_server_config.json").write_text(
-        json.dumps(STUDENT_SERVER_CONFIG, indent=2) + "\n")
+        json.dumps(STUDENT_SERVER_CONFIG, indent=2) + "\n"
+    )
     (STUDENT_CONFIG / "labconfig" / "page_config.json").write_text(
-        json.dumps(STUDENT_LAB_CONFIG, indent=2) + "\n")
+        json.dumps(STUDENT_LAB_CONFIG, indent=2) + "\n"
+    )
 
 
 def make_exchange(root: Path = EXCHANGE) -> None:
@@ -152,7 +165,9 @@ def make_exchange(root: Path = EXCHANGE) -> None:
         os.chmod(parent, os.stat(parent).st_mode | 0o055)
 
 
-def make_course_exchange(instructor: str, root: Path = EXCHANGE, course_id: str = COURSE_ID) -> Path:
+def make_course_exchange(
+    instructor: str, root: Path = EXCHANGE, course_id: str = COURSE_ID
+) -> Path:
     """The course's folder in the exchange, made now and owned by the instructor (mode 755).
 
     The exchange is writable by everyone: a student who made `<exchange>/<course>` before the

@@ -51,9 +51,15 @@ from hub.install import install, make_course_exchange, make_exchange
 class LocalHub:
     """A JupyterHub run as a child process group, with the users it needs."""
 
-    def __init__(self, port: int = 8000, instructors=INSTRUCTORS, students=STUDENTS,
-                 exchange: Path = EXCHANGE, keep_users: bool = False,
-                 solutions: Path | None = None):
+    def __init__(
+        self,
+        port: int = 8000,
+        instructors=INSTRUCTORS,
+        students=STUDENTS,
+        exchange: Path = EXCHANGE,
+        keep_users: bool = False,
+        solutions: Path | None = None,
+    ):
         self.port = port
         self.instructors = list(instructors)
         self.students = list(students)
@@ -77,13 +83,15 @@ class LocalHub:
         users, the instructor's course directory, the checkout closed to other users."""
         for shared in (self.exchange, PREFIX):  # both are opened to every user
             if Path(os.path.realpath(shared)).is_relative_to(REPO):
-                raise RuntimeError(f"{shared} is inside the checkout {REPO}, which students "
-                                   "must not reach")
+                raise RuntimeError(
+                    f"{shared} is inside the checkout {REPO}, which students must not reach"
+                )
         make_exchange(self.exchange)
         left = sorted(p.name for p in (self.exchange / COURSE_ID).glob("*/*"))
         if left:
-            self.reused.append(f"the course's exchange {self.exchange / COURSE_ID} "
-                              f"({', '.join(left)})")
+            self.reused.append(
+                f"the course's exchange {self.exchange / COURSE_ID} ({', '.join(left)})"
+            )
         for name in self.users:
             if user_pids(name):
                 raise RuntimeError(f"user {name} has running processes: is another hub running?")
@@ -114,7 +122,10 @@ class LocalHub:
         self._log = log
         self.process = subprocess.Popen(
             [sys.executable, "-m", "jupyterhub", "-f", str(HUB_DIR / "jupyterhub_config.py")],
-            cwd=self.state, env=env, stdout=log, stderr=subprocess.STDOUT,
+            cwd=self.state,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         self._wait_ready(timeout)
@@ -208,8 +219,9 @@ def banner(hub: LocalHub) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description="Run the course's JupyterHub on 127.0.0.1.")
     parser.add_argument("--port", type=int, default=8000)
-    parser.add_argument("--keep-users", action="store_true",
-                        help="keep the users and their work when the hub stops")
+    parser.add_argument(
+        "--keep-users", action="store_true", help="keep the users and their work when the hub stops"
+    )
     args = parser.parse_args()
     if os.geteuid() != 0:
         sys.exit("make hub needs root: it creates system users and runs their servers as them")
@@ -238,8 +250,9 @@ def main() -> None:
         hub.stop()
         hub.cleanup_state()
         left = [name for name in hub.users if user_pids(name)]
-        print("Stopped; nothing left running." if not left else f"Still running: {left}",
-              flush=True)
+        print(
+            "Stopped; nothing left running." if not left else f"Still running: {left}", flush=True
+        )
     sys.exit(0 if stopping else 1)
 
 

@@ -29,13 +29,31 @@ from hub.course import REPO
 
 # What students get. Everything else (solutions/, autograder/, tests/, hub/, bench/,
 # Makefile, .ci/) stays with the instructors.
-INCLUDE = ["book", "exercises", "convnets", "_config.yml", "_toc.yml", "environment.yml",
-           "requirements.txt", "pyproject.toml", "LICENSE"]
+INCLUDE = [
+    "book",
+    "exercises",
+    "convnets",
+    "_config.yml",
+    "_toc.yml",
+    "environment.yml",
+    "requirements.txt",
+    "pyproject.toml",
+    "LICENSE",
+]
 SKIP_NAMES = {"__pycache__", ".ipynb_checkpoints", "mutants", "grading.py", ".pytest_cache"}
 SKIP_SUFFIXES = {".pyc", ".sqlite", ".db"}
 MARKERS = ["BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"]
-FORBIDDEN_PARTS = {"solutions", "autograder", "tests", "hub", "mutants", "gradebook.db",
-                   "jupyterhub_cookie_secret", "jupyterhub.sqlite", "passwords.json"}
+FORBIDDEN_PARTS = {
+    "solutions",
+    "autograder",
+    "tests",
+    "hub",
+    "mutants",
+    "gradebook.db",
+    "jupyterhub_cookie_secret",
+    "jupyterhub.sqlite",
+    "passwords.json",
+}
 MIN_DISTINCTIVE = 24  # shorter lines (e.g. "return out") are not evidence of a leak
 LEAK_LINES = 2  # distinctive lines of one hidden cell in one file: a leak
 
@@ -113,14 +131,21 @@ def hidden_regions(solutions: Path) -> dict[str, set[str]]:
         cells = runpy.run_path(str(mutant)).get("CELLS", {})
         for grade_id, code in cells.items():
             regions[f"mutant {mutant.stem} {grade_id}"] = {
-                line.strip() for line in str(code).splitlines()}
+                line.strip() for line in str(code).splitlines()
+            }
     for helpers in sorted(solutions.glob("*/grading.py")):  # grader-only helpers: all hidden
         regions[f"grader-only {helpers.parent.name}/grading.py"] = {
-            line.strip() for line in helpers.read_text().splitlines()}
-    return {name: {line for line in lines
-                   if len(line) >= MIN_DISTINCTIVE
-                   and not line.startswith(("#", '"""', "'''", "import ", "from "))}
-            for name, lines in regions.items()}
+            line.strip() for line in helpers.read_text().splitlines()
+        }
+    return {
+        name: {
+            line
+            for line in lines
+            if len(line) >= MIN_DISTINCTIVE
+            and not line.startswith(("#", '"""', "'''", "import ", "from "))
+        }
+        for name, lines in regions.items()
+    }
 
 
 def hidden_lines(solutions: Path) -> set[str]:
@@ -167,8 +192,9 @@ def find_leaks(copy: Path, solutions: Path = REPO / "solutions") -> list[str]:
 
 
 def git(*args: str, env: dict | None = None, cwd: Path = REPO) -> str:
-    return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, text=True,
-                          capture_output=True).stdout.strip()
+    return subprocess.run(
+        ["git", *args], cwd=cwd, env=env, check=True, text=True, capture_output=True
+    ).stdout.strip()
 
 
 def commit_to_branch(copy: Path, branch: str, repo: Path = REPO) -> str:
@@ -176,8 +202,12 @@ def commit_to_branch(copy: Path, branch: str, repo: Path = REPO) -> str:
     through a temporary index: the working tree, the index and HEAD stay as they were."""
     git_dir = git("rev-parse", "--absolute-git-dir", cwd=repo)
     with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "GIT_INDEX_FILE": str(Path(tmp) / "index"),
-               "GIT_DIR": git_dir, "GIT_WORK_TREE": str(copy)}
+        env = {
+            **os.environ,
+            "GIT_INDEX_FILE": str(Path(tmp) / "index"),
+            "GIT_DIR": git_dir,
+            "GIT_WORK_TREE": str(copy),
+        }
         git("add", "--all", "--force", ".", env=env, cwd=copy)
         tree = git("write-tree", env=env, cwd=copy)
     try:
@@ -191,14 +221,14 @@ def commit_to_branch(copy: Path, branch: str, repo: Path = REPO) -> str:
     except subprocess.CalledProcessError:
         source = "an uncommitted tree"
     message = f"Student copy of the course, published from {source}"
-    commit = git("commit-tree", tree, *(["-p", parent] if parent else []), "-m", message,
-                 cwd=repo)
+    commit = git("commit-tree", tree, *(["-p", parent] if parent else []), "-m", message, cwd=repo)
     git("update-ref", f"refs/heads/{branch}", commit, cwd=repo)
     return commit
 
 
-def publish(out: Path | None = None, branch: str | None = None, push: str | None = None,
-            repo: Path = REPO) -> Path:
+def publish(
+    out: Path | None = None, branch: str | None = None, push: str | None = None, repo: Path = REPO
+) -> Path:
     target = Path(out) if out else Path(tempfile.mkdtemp(prefix="convnets-student-"))
     if target.exists() and any(target.iterdir()):
         raise SystemExit(f"{target} is not empty")

@@ -30,7 +30,8 @@ def test_check_on_the_toy_course_catches_mutants_and_a_weak_test(tmp_path):
     shutil.copytree(TOY_COURSE, course)
     (course / "solutions" / "add" / "mutants" / "uncaught.py").write_text(
         '"""Changes nothing the tests look at."""\n\nFAILS = ["test_scale"]\n\n'
-        'CELLS = {"scale_solution": "def scale(x, k):\\n    return np.asarray(x) * k + 0.0\\n"}\n')
+        'CELLS = {"scale_solution": "def scale(x, k):\\n    return np.asarray(x) * k + 0.0\\n"}\n'
+    )
     bad = run("check", "--course", str(course))
     assert bad.returncode != 0 and "FAIL" in bad.stdout and "uncaught" in bad.stdout
 
@@ -54,7 +55,9 @@ def test_release_is_idempotent_and_check_detects_staleness(tmp_path):
     source.write_text(source.read_text().replace("Elementwise sum.", "Elementwise sum of a and b."))
     stale = run("release", "--check", "--course", str(course))
     assert stale.returncode != 0 and "STALE" in stale.stdout
-    assert (course / "exercises" / "add" / "add.ipynb").read_bytes() == released  # --check changes nothing
+    assert (
+        course / "exercises" / "add" / "add.ipynb"
+    ).read_bytes() == released  # --check changes nothing
 
 
 @pytest.mark.slow

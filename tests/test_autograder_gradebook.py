@@ -18,22 +18,35 @@ BIN = Path(sys.executable).parent
 
 
 def nbgrader(course: Path, *args: str) -> None:
-    done = subprocess.run([str(BIN / "nbgrader"), *args, "--CourseDirectory.root=" + str(course),
-                           "--CourseDirectory.course_id=convnets"], cwd=course,
-                          capture_output=True, text=True,
-                          env={"PATH": f"{BIN}:/usr/bin:/bin", "HOME": str(course)})
+    done = subprocess.run(
+        [
+            str(BIN / "nbgrader"),
+            *args,
+            "--CourseDirectory.root=" + str(course),
+            "--CourseDirectory.course_id=convnets",
+        ],
+        cwd=course,
+        capture_output=True,
+        text=True,
+        env={"PATH": f"{BIN}:/usr/bin:/bin", "HOME": str(course)},
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_export_totals_equal_grades_csv(tmp_path: Path):
     course = tmp_path / "course"
     (course / "source" / ASSIGNMENT).mkdir(parents=True)
-    shutil.copy(COURSE_DIR / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb",
-                course / "source" / ASSIGNMENT)
+    shutil.copy(
+        COURSE_DIR / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb",
+        course / "source" / ASSIGNMENT,
+    )
     nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
     released = course / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
-    cells = [c["metadata"]["nbgrader"] for c in json.loads(released.read_text())["cells"]
-             if c["metadata"].get("nbgrader", {}).get("grade")]
+    cells = [
+        c["metadata"]["nbgrader"]
+        for c in json.loads(released.read_text())["cells"]
+        if c["metadata"].get("nbgrader", {}).get("grade")
+    ]
     points = {c["grade_id"]: float(c["points"]) for c in cells}
     first = next(iter(points))
     scores = {"alice": dict(points), "bob": {**points, first: 0.0}}  # bob fails one test
@@ -44,21 +57,60 @@ def test_export_totals_equal_grades_csv(tmp_path: Path):
         shutil.copy(released, folder)
         # alice on time; bob 1.5 days after the due date (2026-12-01 12:00 UTC)
         (folder / "timestamp.txt").write_text(
-            "2026-12-01 10:00:00.000000 UTC" if sid == "alice" else "2026-12-03 00:00:00.000000 UTC")
-        students.append({"student_id": sid, "status": "graded", "file": "x", "message": "",
-                         "score": sum(got.values()), "sha256": "0", "tests": [
-                             {"grade_id": g, "points": p, "max_points": points[g],
-                              "status": "passed" if p else "failed", "message": "",
-                              "seconds": 0.1} for g, p in got.items()]})
+            "2026-12-01 10:00:00.000000 UTC" if sid == "alice" else "2026-12-03 00:00:00.000000 UTC"
+        )
+        students.append(
+            {
+                "student_id": sid,
+                "status": "graded",
+                "file": "x",
+                "message": "",
+                "score": sum(got.values()),
+                "sha256": "0",
+                "tests": [
+                    {
+                        "grade_id": g,
+                        "points": p,
+                        "max_points": points[g],
+                        "status": "passed" if p else "failed",
+                        "message": "",
+                        "seconds": 0.1,
+                    }
+                    for g, p in got.items()
+                ],
+            }
+        )
     grading = tmp_path / "grading"
     grading.mkdir()
-    (grading / "results.json").write_text(json.dumps(
-        {"schema_version": 1, "assignment": ASSIGNMENT, "grader_version": "2",
-         "isolation": "x", "max_score": sum(points.values()), "students": students}))
+    (grading / "results.json").write_text(
+        json.dumps(
+            {
+                "schema_version": 1,
+                "assignment": ASSIGNMENT,
+                "grader_version": "2",
+                "isolation": "x",
+                "max_score": sum(points.values()),
+                "students": students,
+            }
+        )
+    )
     nbgrader(course, "db", "assignment", "add", ASSIGNMENT, "--duedate=2026-12-01 12:00:00 UTC")
-    done = subprocess.run([sys.executable, "-m", "autograder.cli", "gradebook", ASSIGNMENT,
-                           str(course), "--grading", str(grading), "--late", "per-day:10"],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "autograder.cli",
+            "gradebook",
+            ASSIGNMENT,
+            str(course),
+            "--grading",
+            str(grading),
+            "--late",
+            "per-day:10",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "2 submission(s)" in done.stdout
     nbgrader(course, "export", "--to", str(tmp_path / "export.csv"))

@@ -17,14 +17,37 @@ CHROMIUM = Path("/usr/bin/chromium")
 
 
 def result(sid: str, score: float, statuses: dict[str, tuple[str, str]], seconds: float) -> dict:
-    tests = [{"grade_id": g, "points": 0.0 if st != "passed" else 10.0, "max_points": 10.0,
-              "status": st, "message": msg, "seconds": 1.0} for g, (st, msg) in statuses.items()]
+    tests = [
+        {
+            "grade_id": g,
+            "points": 0.0 if st != "passed" else 10.0,
+            "max_points": 10.0,
+            "status": st,
+            "message": msg,
+            "seconds": 1.0,
+        }
+        for g, (st, msg) in statuses.items()
+    ]
     tests[0]["checks"] = [
-        {"name": "odd sizes", "points": 0, "max_points": 5, "status": statuses["test_a"][0],
-         "message": "" if statuses["test_a"][0] == "passed" else "pads one side only"},
-        {"name": "stride 2", "points": 5, "max_points": 5, "status": "passed", "message": ""}]
-    return {"student_id": sid, "status": "graded", "file": f"{sid}.ipynb", "message": "",
-            "score": score, "tests": tests, "sha256": "0", "seconds": seconds}
+        {
+            "name": "odd sizes",
+            "points": 0,
+            "max_points": 5,
+            "status": statuses["test_a"][0],
+            "message": "" if statuses["test_a"][0] == "passed" else "pads one side only",
+        },
+        {"name": "stride 2", "points": 5, "max_points": 5, "status": "passed", "message": ""},
+    ]
+    return {
+        "student_id": sid,
+        "status": "graded",
+        "file": f"{sid}.ipynb",
+        "message": "",
+        "score": score,
+        "tests": tests,
+        "sha256": "0",
+        "seconds": seconds,
+    }
 
 
 @pytest.fixture
@@ -33,13 +56,30 @@ def grading(tmp_path: Path) -> Path:
     students = [
         result("alice_k", 20, {"test_a": ok, "test_b": ok}, 3.0),
         result("bob_m", 10, {"test_a": bad, "test_b": ok}, 12.0),
-        result("carol_z", 0, {"test_a": bad, "test_b": ("timeout", "did not finish in 40 s "
-                                                                    "(carol_z)")}, 50.0),
-        {"student_id": "dan_q", "status": "invalid_notebook", "file": "x", "message": "not JSON",
-         "score": 0, "tests": [], "sha256": "0"},
+        result(
+            "carol_z",
+            0,
+            {"test_a": bad, "test_b": ("timeout", "did not finish in 40 s (carol_z)")},
+            50.0,
+        ),
+        {
+            "student_id": "dan_q",
+            "status": "invalid_notebook",
+            "file": "x",
+            "message": "not JSON",
+            "score": 0,
+            "tests": [],
+            "sha256": "0",
+        },
     ]
-    doc = {"schema_version": 1, "assignment": "conv", "grader_version": "2",
-           "isolation": "namespaces", "max_score": 20.0, "students": students}
+    doc = {
+        "schema_version": 1,
+        "assignment": "conv",
+        "grader_version": "2",
+        "isolation": "namespaces",
+        "max_score": 20.0,
+        "students": students,
+    }
     (tmp_path / "results.json").write_text(json.dumps(doc))
     return tmp_path
 
@@ -59,8 +99,10 @@ def test_numbers(grading):
 def test_anonymised_unless_names(grading):
     assert report("conv", grading) == 0
     assert "Lateness" not in (grading / "report.html").read_text()  # no late.csv yet
-    (grading / "late.csv").write_text("student_id,seconds_late,late_penalty,total\n"
-                                      "alice_k,0,0,20\nbob_m,90000,4,6\ncarol_z,0,0,0\n")
+    (grading / "late.csv").write_text(
+        "student_id,seconds_late,late_penalty,total\n"
+        "alice_k,0,0,20\nbob_m,90000,4,6\ncarol_z,0,0,0\n"
+    )
     assert report("conv", grading) == 0
     page = (grading / "report.html").read_text()
     assert "1 of 3 submissions late; 4 points taken off" in page
@@ -72,8 +114,11 @@ def test_anonymised_unless_names(grading):
 
 
 def test_cli(grading):
-    done = subprocess.run([sys.executable, "-m", "autograder.cli", "report", "conv",
-                           "--grading", str(grading)], capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "autograder.cli", "report", "conv", "--grading", str(grading)],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stderr
     assert (grading / "report.html").stat().st_mode & 0o077 == 0
 
@@ -87,8 +132,9 @@ def test_renders_offline_in_chromium_with_its_figures(grading):
     report("conv", grading)
     errors, requests = [], []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM),
-                                    args=["--headless", "--no-sandbox", "--disable-gpu"])
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--headless", "--no-sandbox", "--disable-gpu"]
+        )
         page = browser.new_page()
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(str(e)))

@@ -25,12 +25,16 @@ TOY = Path(__file__).parent / "fixtures" / "course" / "solutions" / "add" / "add
 def roundtrip(value):
     frame = protocol.encode({"value": value})
     total, doc_len = protocol._HEADER.unpack_from(frame)
-    return protocol.decode(frame[protocol._HEADER.size:], doc_len)["value"]
+    return protocol.decode(frame[protocol._HEADER.size :], doc_len)["value"]
 
 
 def test_plain_data_roundtrips_exactly():
-    value = {"a": [1, 2.5, None, True, "s"], 3: (np.arange(6).reshape(2, 3), np.float32(1.5)),
-             "nan": float("nan"), "big": 2**80}
+    value = {
+        "a": [1, 2.5, None, True, "s"],
+        3: (np.arange(6).reshape(2, 3), np.float32(1.5)),
+        "nan": float("nan"),
+        "big": 2**80,
+    }
     back = roundtrip(value)
     assert back["a"] == [1, 2.5, None, True, "s"]
     arr, scalar = back[3]
@@ -58,9 +62,18 @@ class Sneaky(np.ndarray):
     pass
 
 
-@pytest.mark.parametrize("value", [AlwaysEqual(), np.array([AlwaysEqual()], dtype=object),
-                                   np.zeros(3).view(Sneaky), type("L", (list,), {})([1]), {1, 2},
-                                   np.array(["a"]), lambda: 1])
+@pytest.mark.parametrize(
+    "value",
+    [
+        AlwaysEqual(),
+        np.array([AlwaysEqual()], dtype=object),
+        np.zeros(3).view(Sneaky),
+        type("L", (list,), {})([1]),
+        {1, 2},
+        np.array(["a"]),
+        lambda: 1,
+    ],
+)
 def test_anything_but_plain_data_is_refused(value):
     with pytest.raises(protocol.NotData):
         protocol.encode({"value": value})
@@ -101,10 +114,15 @@ def test_assignment_model_of_the_toy():
     assert "check_array" in a.graded[0].hidden and "assert add(1, 2)" not in a.graded[0].hidden
 
 
-@pytest.mark.parametrize("data, status", [
-    (b"", "invalid_notebook"), (b"{not json", "invalid_notebook"), (b"[1, 2]", "invalid_notebook"),
-    (b'{"cells": [1]}', "invalid_notebook"),
-])
+@pytest.mark.parametrize(
+    "data, status",
+    [
+        (b"", "invalid_notebook"),
+        (b"{not json", "invalid_notebook"),
+        (b"[1, 2]", "invalid_notebook"),
+        (b'{"cells": [1]}', "invalid_notebook"),
+    ],
+)
 def test_unreadable_files_get_a_status(data, status):
     with pytest.raises(BadNotebook) as err:
         read_submission(data)
@@ -120,9 +138,11 @@ def test_another_assignments_notebook_is_recognised():
 
 
 def test_plan_takes_locked_cells_from_the_source_and_skips_test_cells():
-    variant = {"EDIT": {"setup": "import numpy as np\nnp = None", "test_add": "pass  # edited"},
-               "CELLS": {"add_solution": "def add(a, b):\n    return a - b"},
-               "ADDED": [("add_solution", "print('mine')")]}
+    variant = {
+        "EDIT": {"setup": "import numpy as np\nnp = None", "test_add": "pass  # edited"},
+        "CELLS": {"add_solution": "def add(a, b):\n    return a - b"},
+        "ADDED": [("add_solution", "print('mine')")],
+    }
     nb = read_submission(make_submission(TOY, variant).encode())
     plan = plan_cells(load_assignment(TOY), nb)
     sources = [c.source for c in plan.cells]
@@ -130,7 +150,10 @@ def test_plan_takes_locked_cells_from_the_source_and_skips_test_cells():
     assert "def add(a, b):\n    return a - b" in sources and "print('mine')" in sources
     assert not any("edited" in s or "assert add" in s for s in sources)
     assert plan.missing_solutions == []
-    dropped = plan_cells(load_assignment(TOY), read_submission(make_submission(TOY, {"DROP": ["scale_solution"]}).encode()))
+    dropped = plan_cells(
+        load_assignment(TOY),
+        read_submission(make_submission(TOY, {"DROP": ["scale_solution"]}).encode()),
+    )
     assert dropped.missing_solutions == ["scale_solution"]
 
 
@@ -149,7 +172,9 @@ def test_check_array_messages_name_the_problem():
 
 
 def test_remote_errors_keep_their_builtin_type():
-    exc = harness.remote_error("conv2d", {"type": "ValueError", "builtin": True, "message": "bad", "traceback": ""})
+    exc = harness.remote_error(
+        "conv2d", {"type": "ValueError", "builtin": True, "message": "bad", "traceback": ""}
+    )
     assert isinstance(exc, ValueError) and isinstance(exc, harness.RemoteError)
     custom = harness.remote_error("conv2d", {"type": "MyError", "builtin": False, "message": "x"})
     assert not isinstance(custom, ValueError)
@@ -198,13 +223,24 @@ def test_speed_ratio_times_fresh_inputs_and_checks_each_result():
         return _memo[0]
 
     with pytest.raises(harness.TestFailure):
-        harness.speed_ratio(stale, lambda x: x * 2, make_args, calls=5, budget=10.0,
-                            check=lambda got, want: harness.check_array(got, want))
+        harness.speed_ratio(
+            stale,
+            lambda x: x * 2,
+            make_args,
+            calls=5,
+            budget=10.0,
+            check=lambda got, want: harness.check_array(got, want),
+        )
 
 
 def test_examples_is_the_usual_settings_and_given_pair():
     names = harness.hypothesis_names(1234)
-    settings, given, st, examples = names["settings"], names["given"], names["st"], names["examples"]
+    settings, given, st, examples = (
+        names["settings"],
+        names["given"],
+        names["st"],
+        names["examples"],
+    )
     seen: dict[str, list] = {"pair": [], "examples": [], "kwargs pair": [], "kwargs": []}
 
     @settings(max_examples=15, deadline=None)

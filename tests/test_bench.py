@@ -72,9 +72,13 @@ def test_kernels_report_is_well_formed(tmp_path):
     text = bench.render(done, ["# Benchmark report", ""], ["kernels"], ["- note"])
     lines = text.splitlines()
     assert check_tables(lines) >= 3
-    targets = lines[lines.index("## Targets") + 2:]
-    rows = [line for line in targets[: next(i for i, x in enumerate(targets) if not x.startswith("|"))]][2:]
-    assert len(rows) == 8  # conv, box_iou, nms x 2 kinds, book x 2, grading x 2 (throughput, worker peak)
+    targets = lines[lines.index("## Targets") + 2 :]
+    rows = [
+        line for line in targets[: next(i for i, x in enumerate(targets) if not x.startswith("|"))]
+    ][2:]
+    assert (
+        len(rows) == 8
+    )  # conv, box_iou, nms x 2 kinds, book x 2, grading x 2 (throughput, worker peak)
     for row in rows:
         what, target, measured, verdict, _why = cells(row)
         assert verdict in VERDICTS, row
@@ -91,7 +95,9 @@ def test_page_times_reads_an_empty_cache(tmp_path):
 def test_grade_one_sees_child_memory():
     from bench.grade_one import descendants, peak_kb
 
-    child = subprocess.Popen([sys.executable, "-c", "import time; x = bytearray(32 << 20); time.sleep(5)"])
+    child = subprocess.Popen(
+        [sys.executable, "-c", "import time; x = bytearray(32 << 20); time.sleep(5)"]
+    )
     try:
         for _ in range(100):
             if child.pid in descendants(os.getpid()) and peak_kb(child.pid) > 30_000:

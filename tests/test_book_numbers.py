@@ -46,7 +46,7 @@ def runs(text: str) -> list[list[str]]:
     found: list[list[str]] = []
     previous_end = None
     for match in NUMBER.finditer(text):
-        if previous_end is not None and LIST_JOINER.match(text[previous_end:match.start()]):
+        if previous_end is not None and LIST_JOINER.match(text[previous_end : match.start()]):
             found[-1].append(match.group())
         else:
             found.append([match.group()])
@@ -55,7 +55,7 @@ def runs(text: str) -> list[list[str]]:
 
 
 def contains_run(haystack: list[str], run: list[str]) -> bool:
-    return any(haystack[i:i + len(run)] == run for i in range(len(haystack) - len(run) + 1))
+    return any(haystack[i : i + len(run)] == run for i in range(len(haystack) - len(run) + 1))
 
 
 def glued_texts(notebook: Any) -> dict[str, str]:
@@ -79,8 +79,10 @@ def figure_texts(notebook: Any) -> list[tuple[str, str, str]]:
     for index, cell in enumerate(notebook.cells):
         mystnb = cell.get("metadata", {}).get("mystnb", {})
         name = mystnb.get("figure", {}).get("name", f"cell {index}")
-        for kind, text in (("alt", mystnb.get("image", {}).get("alt")),
-                           ("caption", mystnb.get("figure", {}).get("caption"))):
+        for kind, text in (
+            ("alt", mystnb.get("image", {}).get("alt")),
+            ("caption", mystnb.get("figure", {}).get("caption")),
+        ):
             if text:
                 found.append((name, kind, str(text)))
     return found
@@ -89,11 +91,15 @@ def figure_texts(notebook: Any) -> list[tuple[str, str, str]]:
 def untraced_numbers(text: str, glued: dict[str, str]) -> list[str]:
     """The runs of numbers in `text` that no glued value contains, as written."""
     sequences = [numbers(value) for value in glued.values()]
-    return [", ".join(run) for run in runs(text)
-            if not any(contains_run(sequence, run) for sequence in sequences)]
+    return [
+        ", ".join(run)
+        for run in runs(text)
+        if not any(contains_run(sequence, run) for sequence in sequences)
+    ]
 
 
 # --- the helpers, on their own (no build needed) -------------------------------------------
+
 
 def test_numbers_are_read_as_written():
     assert numbers("rows 5, 8, 7 and 1,024 weights, 2.5 percent") == ["5", "8", "7", "1,024", "2.5"]
@@ -115,18 +121,25 @@ def test_glued_texts_read_the_values(tmp_path):
     import nbformat
 
     cell = nbformat.v4.new_code_cell("glue('rows', '5, 8, 7')")
-    cell.outputs = [nbformat.v4.new_output(  # what glue(..., display=False) writes
-        "display_data", data={"application/papermill.record/text/plain": "'5, 8, 7'"},
-        metadata={"scrapbook": {"name": "rows",
-                                "mime_prefix": "application/papermill.record/"}})]
+    cell.outputs = [
+        nbformat.v4.new_output(  # what glue(..., display=False) writes
+            "display_data",
+            data={"application/papermill.record/text/plain": "'5, 8, 7'"},
+            metadata={
+                "scrapbook": {"name": "rows", "mime_prefix": "application/papermill.record/"}
+            },
+        )
+    ]
     assert glued_texts(nbformat.v4.new_notebook(cells=[cell])) == {"rows": "5, 8, 7"}
 
 
 # --- every page of the built book ----------------------------------------------------------
 
-NOTEBOOK_PAGES = [page for page in toc_pages()
-                  if (source := page_source(page)) is not None and source.suffix in {".md",
-                                                                                     ".ipynb"}]
+NOTEBOOK_PAGES = [
+    page
+    for page in toc_pages()
+    if (source := page_source(page)) is not None and source.suffix in {".md", ".ipynb"}
+]
 
 
 # Marked like the browser tests: it reads the built book (its execution cache), which
@@ -138,9 +151,12 @@ def test_alt_texts_and_captions_quote_only_computed_numbers(page):
     if notebook is None:
         pytest.skip(f"{page} is not a notebook")
     glued = glued_texts(notebook)
-    typed = [f"{figure} {kind}: {', '.join(repr(run) for run in untraced)}"
-             for figure, kind, text in figure_texts(notebook)
-             if (untraced := untraced_numbers(text, glued))]
+    typed = [
+        f"{figure} {kind}: {', '.join(repr(run) for run in untraced)}"
+        for figure, kind, text in figure_texts(notebook)
+        if (untraced := untraced_numbers(text, glued))
+    ]
     assert not typed, (
         f"{page}: numbers in alt texts or captions that no glued value of the page contains "
-        "(glue each as written, or describe without the number):\n" + "\n".join(typed))
+        "(glue each as written, or describe without the number):\n" + "\n".join(typed)
+    )

@@ -96,7 +96,9 @@ def test_to_tensor_layouts() -> None:
 
 
 def _rows(split: data.Split) -> list[bytes]:
-    return sorted(x.numpy().tobytes() + bytes([int(y)]) for x, y in zip(split.x, split.y, strict=True))
+    return sorted(
+        x.numpy().tobytes() + bytes([int(y)]) for x, y in zip(split.x, split.y, strict=True)
+    )
 
 
 def test_digits_split_partitions_the_data_set() -> None:
@@ -108,8 +110,10 @@ def test_digits_split_partitions_the_data_set() -> None:
     assert float(train_split.x.min()) == 0.0 and float(train_split.x.max()) == 1.0
     assert train_split.y.dtype == torch.int64 and set(train_split.y.tolist()) == set(range(10))
     bunch = load_digits()
-    everything = sorted((bunch.images[i] / 16.0).astype(np.float32).tobytes()
-                        + bytes([int(bunch.target[i])]) for i in range(len(bunch.target)))
+    everything = sorted(
+        (bunch.images[i] / 16.0).astype(np.float32).tobytes() + bytes([int(bunch.target[i])])
+        for i in range(len(bunch.target))
+    )
     assert sorted(_rows(train_split) + _rows(test_split)) == everything
 
 
@@ -179,8 +183,9 @@ def test_plots_return_figures() -> None:
         plots.show_kernels(rng.standard_normal((6, 1, 3, 3))),
         plots.show_kernels(rng.standard_normal((4, 3, 3, 3)), titles=list("abcd")),
         plots.show_feature_maps(rng.random((5, 6, 6))),
-        plots.plot_history({"train loss": [1.0, 0.5], "train acc": [0.5, 0.9],
-                            "test acc": [0.4, 0.8]}, title="t"),
+        plots.plot_history(
+            {"train loss": [1.0, 0.5], "train acc": [0.5, 0.9], "test acc": [0.4, 0.8]}, title="t"
+        ),
     ]
     fig, ax = plt.subplots()
     plots.show_matrix(ax, data.LECTURE_IMAGE, title="image", highlight=(0, 0, 2, 2))
@@ -197,7 +202,7 @@ def test_animation_html_plays_offline_with_a_text_alternative() -> None:
     from matplotlib.animation import FuncAnimation
 
     fig, ax = plt.subplots(figsize=(1, 1))
-    line, = ax.plot([0, 1], [0, 1])
+    (line,) = ax.plot([0, 1], [0, 1])
     animation = FuncAnimation(fig, lambda i: (line.set_ydata([0, i]),), frames=3)
     html = plots.animation_html(animation, alt='boxes "removed" one by one', label="NMS step")
     plt.close(fig)
@@ -277,8 +282,15 @@ def test_fit_learns_and_leaves_frozen_parameters_alone() -> None:
     before = {k: v.clone() for k, v in frozen.state_dict().items()}
     train_split, test_split = _bright_left_or_right(256, 0), _bright_left_or_right(128, 1)
     start = train.accuracy(model, test_split)
-    history = train.fit(model, train_split, test_split, epochs=8, lr=1e-2, progress=False,
-                        device=torch.device("cpu"))
+    history = train.fit(
+        model,
+        train_split,
+        test_split,
+        epochs=8,
+        lr=1e-2,
+        progress=False,
+        device=torch.device("cpu"),
+    )
     assert set(history) == {"train loss", "train acc", "test acc"}
     assert all(len(values) == 8 for values in history.values())
     assert history["train loss"][-1] < history["train loss"][0]
@@ -301,8 +313,14 @@ def test_fit_calls_the_given_train_mode_each_epoch() -> None:
         m.train()
         frozen.eval()
 
-    train.fit(model, _bright_left_or_right(64, 0), epochs=3, progress=False,
-              device=torch.device("cpu"), train_mode=head_only)
+    train.fit(
+        model,
+        _bright_left_or_right(64, 0),
+        epochs=3,
+        progress=False,
+        device=torch.device("cpu"),
+        train_mode=head_only,
+    )
     assert calls == [model] * 3
     for key, value in frozen.state_dict().items():  # weights and BatchNorm statistics
         assert torch.equal(value, before[key]), f"frozen {key} changed"
@@ -312,8 +330,13 @@ def test_fit_is_repeatable_with_a_seed() -> None:
     def run() -> list[float]:
         torch.manual_seed(0)
         model = nn.Sequential(nn.Flatten(), nn.Linear(16, 2))
-        return train.fit(model, _bright_left_or_right(64, 0), epochs=2, progress=False,
-                         device=torch.device("cpu"))["train loss"]
+        return train.fit(
+            model,
+            _bright_left_or_right(64, 0),
+            epochs=2,
+            progress=False,
+            device=torch.device("cpu"),
+        )["train loss"]
 
     assert run() == run()
 
@@ -321,8 +344,14 @@ def test_fit_is_repeatable_with_a_seed() -> None:
 def test_fit_prints_a_one_line_summary(capsys) -> None:
     torch.manual_seed(0)
     model = nn.Sequential(nn.Flatten(), nn.Linear(16, 2))
-    train.fit(model, _bright_left_or_right(64, 0), _bright_left_or_right(32, 1), epochs=2,
-              progress=True, device=torch.device("cpu"))
+    train.fit(
+        model,
+        _bright_left_or_right(64, 0),
+        _bright_left_or_right(32, 1),
+        epochs=2,
+        progress=True,
+        device=torch.device("cpu"),
+    )
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("trained 2 epochs in ")
     assert "test acc" in lines[0]
@@ -342,7 +371,8 @@ def test_page_setup_seeds_and_uses_one_cpu_thread(monkeypatch: pytest.MonkeyPatc
 
 
 def test_page_setup_turns_tensorfloat32_off_on_a_gpu(monkeypatch: pytest.MonkeyPatch) -> None:
-    """TF32 convolutions made chapter 4's check (two trained heads agree to 1e-5) fail on an H100."""
+    """TF32 convolutions made chapter 4's check (two trained heads agree to 1e-5) fail on an
+    H100."""
     monkeypatch.setenv("CONVNETS_DEVICE", "cuda")  # only chosen, nothing is allocated there
     before = torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32
     try:

@@ -31,7 +31,10 @@ def test_encode_puts_object_in_the_cell_of_its_centre():
 
 def test_anchor_choice_by_shape():
     anchors = np.array([[0.1, 0.3], [0.3, 0.1]])
-    assert du.anchor_ious(np.array([[0.1, 0.25], [0.28, 0.12]]), anchors).argmax(1).tolist() == [0, 1]
+    assert du.anchor_ious(np.array([[0.1, 0.25], [0.28, 0.12]]), anchors).argmax(1).tolist() == [
+        0,
+        1,
+    ]
 
 
 def test_average_precision_known_values():
@@ -39,14 +42,24 @@ def test_average_precision_known_values():
     perfect = [(truths[0][0], np.array([0.9, 0.8]), np.array([0, 0]))]
     assert du.match_detections(perfect, truths, 0).average_precision() == pytest.approx(1.0)
     # a false positive ranked first, then both objects: precision 1/2 then 2/3 at recalls .5, 1
-    with_fp = [(np.array([[40, 40, 50, 50], [0, 0, 10, 10], [20, 20, 30, 30]], dtype=np.float32),
-                np.array([0.95, 0.9, 0.8]), np.array([0, 0, 0]))]
+    with_fp = [
+        (
+            np.array([[40, 40, 50, 50], [0, 0, 10, 10], [20, 20, 30, 30]], dtype=np.float32),
+            np.array([0.95, 0.9, 0.8]),
+            np.array([0, 0, 0]),
+        )
+    ]
     m = du.match_detections(with_fp, truths, 0)
     assert m.hits.tolist() == [False, True, True]
     assert m.average_precision() == pytest.approx(0.5 * 2 / 3 + 0.5 * 2 / 3)
     # a duplicate of a found object is a miss; a wrong class counts for nothing
-    duplicate = [(np.array([[0, 0, 10, 10], [1, 0, 10, 10]], dtype=np.float32),
-                  np.array([0.9, 0.8]), np.array([0, 0]))]
+    duplicate = [
+        (
+            np.array([[0, 0, 10, 10], [1, 0, 10, 10]], dtype=np.float32),
+            np.array([0.9, 0.8]),
+            np.array([0, 0]),
+        )
+    ]
     m = du.match_detections(duplicate, truths, 0)
     assert m.hits.tolist() == [True, False] and m.n_true == 2
     assert m.average_precision() == pytest.approx(0.5)
@@ -55,7 +68,9 @@ def test_average_precision_known_values():
 
 
 def test_shapes_boxes_are_the_tight_boxes_of_their_masks():
-    for scene in data.shapes(40, size=48, min_shapes=1, max_shapes=4, min_size=8, max_size=20, seed=3):
+    for scene in data.shapes(
+        40, size=48, min_shapes=1, max_shapes=4, min_size=8, max_size=20, seed=3
+    ):
         assert len(scene.boxes) == len(scene.labels) == len(scene.masks) >= 1
         for box, mask in zip(scene.boxes, scene.masks, strict=True):
             rows, cols = np.nonzero(mask)

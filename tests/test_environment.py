@@ -56,8 +56,9 @@ def environment_spec(text: str) -> tuple[list[str], dict[str, str]]:
     pip_sections = [d["pip"] for d in spec["dependencies"] if isinstance(d, dict) and "pip" in d]
     if len(pip_sections) != 1:
         raise ValueError("environment.yml: expected exactly one 'pip:' section")
-    pins = parse_pins([str(item) for item in pip_sections[0]], "environment.yml",
-                      allow_editable=True)
+    pins = parse_pins(
+        [str(item) for item in pip_sections[0]], "environment.yml", allow_editable=True
+    )
     return conda, pins
 
 
@@ -67,8 +68,11 @@ def disagreements(environment_text: str, requirements_text: str) -> list[str]:
     req = requirements_pins(requirements_text)
     problems = [f"{name} only in requirements.txt" for name in sorted(req.keys() - env.keys())]
     problems += [f"{name} only in environment.yml" for name in sorted(env.keys() - req.keys())]
-    problems += [f"{name}: requirements.txt {req[name]} != environment.yml {env[name]}"
-                 for name in sorted(req.keys() & env.keys()) if req[name] != env[name]]
+    problems += [
+        f"{name}: requirements.txt {req[name]} != environment.yml {env[name]}"
+        for name in sorted(req.keys() & env.keys())
+        if req[name] != env[name]
+    ]
     return problems
 
 
@@ -77,8 +81,12 @@ def test_environment_yml_repeats_requirements_exactly() -> None:
 
 
 def test_editable_install_only_in_environment_yml() -> None:
-    pip_items = [str(item).strip() for d in yaml.safe_load(ENVIRONMENT.read_text())["dependencies"]
-                 if isinstance(d, dict) for item in d.get("pip", [])]
+    pip_items = [
+        str(item).strip()
+        for d in yaml.safe_load(ENVIRONMENT.read_text())["dependencies"]
+        if isinstance(d, dict)
+        for item in d.get("pip", [])
+    ]
     assert EDITABLE_SELF in pip_items
     assert EDITABLE_SELF not in [line.strip() for line in REQUIREMENTS.read_text().splitlines()]
 
@@ -109,8 +117,7 @@ def _edited(text: str, old: str, new: str) -> str:
         ("environment", "      - ruff==", "      - black==1.0\n      - ruff==", "black only in"),
     ],
 )
-def test_the_check_catches_a_disagreeing_pair(file: str, old: str, new: str,
-                                              expected: str) -> None:
+def test_the_check_catches_a_disagreeing_pair(file: str, old: str, new: str, expected: str) -> None:
     environment, requirements = ENVIRONMENT.read_text(), REQUIREMENTS.read_text()
     if file == "environment":
         environment = _edited(environment, old, new)

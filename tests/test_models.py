@@ -33,4 +33,9 @@ def test_latency_is_positive_and_restores_nothing_surprising():
 
 def test_receptive_fields_rule():
     # two 3x3 convs, a 2x2 pool, a 3x3 conv: fields 3, 5, 6, 10; jumps 1, 1, 2, 2
-    assert models.receptive_fields([(3, 1), (3, 1), (2, 2), (3, 1)]) == [(3, 1), (5, 1), (6, 2), (10, 2)]
+    assert models.receptive_fields([(3, 1), (3, 1), (2, 2), (3, 1)]) == [
+        (3, 1),
+        (5, 1),
+        (6, 2),
+        (10, 2),
+    ]

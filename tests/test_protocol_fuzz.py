@@ -24,14 +24,25 @@ from autograder import protocol
 from autograder.bench import reply_cost
 
 HEADER = protocol._HEADER
-FUZZ = settings(max_examples=300, deadline=None, derandomize=True, database=None,
-                suppress_health_check=list(HealthCheck))
+FUZZ = settings(
+    max_examples=300,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
 
 
-def frame(doc: bytes, blobs: list[bytes] = (), total: int | None = None, doc_len: int | None = None) -> bytes:
+def frame(
+    doc: bytes, blobs: list[bytes] = (), total: int | None = None, doc_len: int | None = None
+) -> bytes:
     payload = doc + b"".join(struct.pack("!Q", len(b)) + b for b in blobs)
-    return HEADER.pack(len(payload) if total is None else total,
-                       len(doc) if doc_len is None else doc_len) + payload
+    return (
+        HEADER.pack(
+            len(payload) if total is None else total, len(doc) if doc_len is None else doc_len
+        )
+        + payload
+    )
 
 
 def message(value_json: bytes) -> bytes:
@@ -66,13 +77,23 @@ def outcome(data: bytes):
     return result
 
 
-json_leaf = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=5))
+json_leaf = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=5)
+)
 json_values = st.recursive(
     json_leaf,
-    lambda inner: st.one_of(st.lists(inner, max_size=4),
-                            st.dictionaries(st.sampled_from(["__nd__", "__np__", "__tuple__", "__dict__",
-                                                             "__float__", "__bigint__", "x"]), inner, max_size=2)),
-    max_leaves=20)
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(
+            st.sampled_from(
+                ["__nd__", "__np__", "__tuple__", "__dict__", "__float__", "__bigint__", "x"]
+            ),
+            inner,
+            max_size=2,
+        ),
+    ),
+    max_leaves=20,
+)
 
 
 def npy(array: np.ndarray) -> bytes:
@@ -113,12 +134,15 @@ def test_a_real_reply_decodes():
     assert value["id"] == 3 and np.array_equal(value["value"][0], np.arange(6.0).reshape(2, 3))
 
 
-@pytest.mark.parametrize("doc", [
-    b"[" + b"[]," * 2_000_000 + b"[]]",           # 6 MiB of empty lists: a container bomb
-    b"[" * 50_000 + b"]" * 50_000,                  # deep nesting
-    b'{"__dict__": [' + b'[[], 1],' * 1000 + b"[1, 1]]}",  # unhashable keys
-    b'{"__bigint__": "' + b"9" * 4999 + b'"}',      # int too long to convert
-])
+@pytest.mark.parametrize(
+    "doc",
+    [
+        b"[" + b"[]," * 2_000_000 + b"[]]",  # 6 MiB of empty lists: a container bomb
+        b"[" * 50_000 + b"]" * 50_000,  # deep nesting
+        b'{"__dict__": [' + b"[[], 1]," * 1000 + b"[1, 1]]}",  # unhashable keys
+        b'{"__bigint__": "' + b"9" * 4999 + b'"}',  # int too long to convert
+    ],
+)
 def test_costly_documents_are_refused_cheaply(doc):
     start = time.monotonic()
     assert outcome(frame(doc)) == "refused"
@@ -127,7 +151,9 @@ def test_costly_documents_are_refused_cheaply(doc):
 
 def test_oversized_frames_are_refused_before_they_are_read():
     assert outcome(HEADER.pack(protocol.DEFAULT_MAX_BYTES + 1, 10)) == "refused"
-    assert outcome(HEADER.pack(protocol.MAX_DOC_BYTES + 10, protocol.MAX_DOC_BYTES + 1)) == "refused"
+    assert (
+        outcome(HEADER.pack(protocol.MAX_DOC_BYTES + 10, protocol.MAX_DOC_BYTES + 1)) == "refused"
+    )
 
 
 def test_too_many_arrays_are_refused():
@@ -136,12 +162,19 @@ def test_too_many_arrays_are_refused():
     assert outcome(frame(message(b"1"), [blob] * (protocol.MAX_BLOBS + 1))) == "refused"
 
 
-@pytest.mark.parametrize("blob", [
-    b"\x93NUMPY\x01\x00" + struct.pack("<H", 60) + b"{'descr': '<f8', 'fortran_order': False, 'shape': (10**9,), }\n",
-    b"\x93NUMPY\x01\x00" + struct.pack("<H", 60) + b"{'descr': '|O', 'fortran_order': False, 'shape': (1,), }    \n",
-    b"PK\x03\x04" + b"\x00" * 40,
-    b"",
-])
+@pytest.mark.parametrize(
+    "blob",
+    [
+        b"\x93NUMPY\x01\x00"
+        + struct.pack("<H", 60)
+        + b"{'descr': '<f8', 'fortran_order': False, 'shape': (10**9,), }\n",
+        b"\x93NUMPY\x01\x00"
+        + struct.pack("<H", 60)
+        + b"{'descr': '|O', 'fortran_order': False, 'shape': (1,), }    \n",
+        b"PK\x03\x04" + b"\x00" * 40,
+        b"",
+    ],
+)
 def test_forged_arrays_are_refused(blob):
     assert outcome(frame(message(b'{"__nd__": 0}'), [blob])) == "refused"
 
@@ -178,8 +211,10 @@ def test_container_limit_is_exact():
     assert outcome(frame(message(b"[" + b"[]," * n + b"[]]"))) == "refused"  # one more
 
 
-@pytest.mark.parametrize("kind, most_mb", [("container_bomb", 40), ("oversized", 5), ("forged_array", 5),
-                                           ("largest_allowed", 3 * 64)])
+@pytest.mark.parametrize(
+    "kind, most_mb",
+    [("container_bomb", 40), ("oversized", 5), ("forged_array", 5), ("largest_allowed", 3 * 64)],
+)
 def test_what_a_reply_can_cost_the_grader_is_bounded(kind, most_mb):
     """Peak memory of a fresh reader above its baseline (the issue's 64 MiB reply of nested
     lists cost a worker 2,765 MiB and 18 s before these limits)."""

@@ -108,8 +108,14 @@ def test_an_undefined_student_function_in_harness_code_is_missing():
     r = runner("ok")
     r.run_cells()
     r.deadline = float("inf")
-    reply = {"ok": False, "kind": "exception", "type": "NameError", "builtin": True, "name": "f",
-             "message": "anything"}
+    reply = {
+        "ok": False,
+        "kind": "exception",
+        "type": "NameError",
+        "builtin": True,
+        "name": "f",
+        "message": "anything",
+    }
     r.sandbox.request = lambda message, timeout: reply  # type: ignore[union-attr]
     with pytest.raises(MissingFunction, match="f is not defined"):
         r.in_submission("result = f()")

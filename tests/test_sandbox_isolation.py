@@ -37,13 +37,18 @@ MIB = 1024 * 1024
 
 needs_namespaces = pytest.mark.skipif(
     os.geteuid() != 0 or isolation_mode() != "namespaces",
-    reason=f"needs root and namespaces (isolation here: {isolation_mode()})")
-needs_cgroup = pytest.mark.skipif(os.geteuid() != 0 or cgroup_support()[0] == "none",
-                                  reason=f"no usable cgroup: {cgroup_support()[1]}")
+    reason=f"needs root and namespaces (isolation here: {isolation_mode()})",
+)
+needs_cgroup = pytest.mark.skipif(
+    os.geteuid() != 0 or cgroup_support()[0] == "none",
+    reason=f"no usable cgroup: {cgroup_support()[1]}",
+)
 
 
 def start(memory_mb: int = 1024, nproc: int = 64, **kw) -> Sandbox:
-    box = Sandbox("conv", Limits(memory_mb=memory_mb, nproc=nproc, cell_timeout=60), FORBIDDEN, uid=UID, **kw)
+    box = Sandbox(
+        "conv", Limits(memory_mb=memory_mb, nproc=nproc, cell_timeout=60), FORBIDDEN, uid=UID, **kw
+    )
     box.start()
     return box
 
@@ -136,7 +141,9 @@ def host_segments(uid: int) -> list[str]:
 def test_sysv_shared_memory_dies_with_the_sandbox():
     box = start()
     try:
-        assert call(box, SHM.replace("MODE", "0o1000 | 0o666")) == ""  # IPC_CREAT: a new, empty segment
+        assert (
+            call(box, SHM.replace("MODE", "0o1000 | 0o666")) == ""
+        )  # IPC_CREAT: a new, empty segment
         assert call(box, "") == "left by the first student"  # the same sandbox sees its own
         assert not host_segments(UID), "the sandbox's segment is in the host's IPC namespace"
     finally:
@@ -175,7 +182,9 @@ def test_fork_times_memory_is_out_of_memory_and_the_memory_comes_back():
     before = host_used_mib()
     box = start(memory_mb=1024)
     assert box.cgroup is not None
-    usage = box.cgroup.memory_dir / ("memory.current" if box.cgroup.version == "v2" else "memory.usage_in_bytes")
+    usage = box.cgroup.memory_dir / (
+        "memory.current" if box.cgroup.version == "v2" else "memory.usage_in_bytes"
+    )
     peak = [0]
     stop = threading.Event()
 
@@ -202,8 +211,10 @@ def test_fork_times_memory_is_out_of_memory_and_the_memory_comes_back():
         after = host_used_mib()
         if after < before + 200:
             break
-    print(f"host memory used: {before:.0f} MiB before, {after:.0f} MiB after; "
-          f"sandbox peak {peak[0] / MIB:.0f} MiB (limit 1024)")
+    print(
+        f"host memory used: {before:.0f} MiB before, {after:.0f} MiB after; "
+        f"sandbox peak {peak[0] / MIB:.0f} MiB (limit 1024)"
+    )
     assert 300 * MIB < peak[0] <= 1024 * MIB
     assert after < before + 200, f"host memory did not come back: {before:.0f} -> {after:.0f} MiB"
 
@@ -211,9 +222,13 @@ def test_fork_times_memory_is_out_of_memory_and_the_memory_comes_back():
 def foreign_site_dirs() -> list[str]:
     """Where the base installation (and the OS) keep packages that are not the venv's."""
     base = sysconfig.get_paths(vars={"base": sys.base_prefix, "platbase": sys.base_prefix})
-    dirs = {base["purelib"], base["platlib"], "/usr/lib/python3/dist-packages",
-            f"/usr/local/lib/python3.{sys.version_info.minor}/dist-packages",
-            f"/usr/lib/python3.{sys.version_info.minor}/site-packages"}
+    dirs = {
+        base["purelib"],
+        base["platlib"],
+        "/usr/lib/python3/dist-packages",
+        f"/usr/local/lib/python3.{sys.version_info.minor}/dist-packages",
+        f"/usr/lib/python3.{sys.version_info.minor}/site-packages",
+    }
     return sorted(d for d in dirs if os.path.isdir(d) and os.listdir(d))
 
 
@@ -239,8 +254,8 @@ def f():
                 pass
             finally:
                 sys.path[:] = [p for p in sys.path if p != d]
-    for top in ("/usr", "/etc", "/lib", "/run", "/var", "/opt", "/srv", "/root", "/home", "/tmp", sys.prefix,
-                sys.base_prefix):
+    for top in ("/usr", "/etc", "/lib", "/run", "/var", "/opt", "/srv", "/root", "/home", "/tmp",
+                sys.prefix, sys.base_prefix):
         for here, dirs, files in os.walk(top):
             for name in dirs:
                 path = os.path.join(here, name)
@@ -270,8 +285,13 @@ def test_no_python_packages_but_the_environments_own():
     own = sorted(os.path.realpath(p) for p in site.getsitepackages())
     box = start()
     try:
-        got = call(box, ATTACK.replace("DIRS", repr(dirs + covered)).replace("FORBIDDEN", repr(FORBIDDEN))
-                   .replace("OWN", repr(own)), timeout=300)
+        got = call(
+            box,
+            ATTACK.replace("DIRS", repr(dirs + covered))
+            .replace("FORBIDDEN", repr(FORBIDDEN))
+            .replace("OWN", repr(own)),
+            timeout=300,
+        )
     finally:
         box.kill()
     assert got == [], got
@@ -284,12 +304,19 @@ def test_masks_replace_a_file_read_only(mode):
     has no capability left there, so it cannot unmount a mask either."""
     target = COURSE_DIR / "convnets" / "__init__.py"
     original = target.read_bytes()
-    box = Sandbox("conv", Limits(memory_mb=1024, nproc=64, cell_timeout=60), FORBIDDEN, uid=UID,
-                  masks={str(target): b"# nothing to see here\n"})
+    box = Sandbox(
+        "conv",
+        Limits(memory_mb=1024, nproc=64, cell_timeout=60),
+        FORBIDDEN,
+        uid=UID,
+        masks={str(target): b"# nothing to see here\n"},
+    )
     box.mode = mode
     box.start()
     try:
-        got = call(box, f'''
+        got = call(
+            box,
+            f"""
 import ctypes, os
 
 def f():
@@ -303,7 +330,8 @@ def f():
     libc = ctypes.CDLL(None, use_errno=True)
     unmounted = libc.umount2(path.encode(), 2)  # MNT_DETACH: would show the file under the mask
     return [seen, wrote, unmounted, sorted(os.listdir("/tmp"))]
-''')
+""",
+        )
     finally:
         box.kill()
     assert got[0] == "# nothing to see here\n"
@@ -322,7 +350,9 @@ def test_cgroup_v2_files(tmp_path, monkeypatch):
     (own / "cgroup.controllers").write_text("cpu memory pids\n")
     (own / "cgroup.subtree_control").write_text("memory pids\n")
     monkeypatch.setattr(cgroup, "_own_cgroups", lambda: {"": "/grader.scope"})
-    monkeypatch.setattr(cgroup, "_mounts", lambda fstype: [(str(tmp_path), "rw")] if fstype == "cgroup2" else [])
+    monkeypatch.setattr(
+        cgroup, "_mounts", lambda fstype: [(str(tmp_path), "rw")] if fstype == "cgroup2" else []
+    )
     monkeypatch.setattr(cgroup, "_support", ("v2", ""))
     box = cgroup.Cgroup.create(512 * MIB, 40)
     assert box is not None and box.version == "v2" and box.dirs[0].parent == own

@@ -24,8 +24,14 @@ SCREENSHOT_DIR = HTML_DIR.parent / "screenshots"
 AXE_JS = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = os.environ.get("CONVNETS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]  # WCAG 2.1 AA
 VIEWPORT = {"width": 1280, "height": 900}
@@ -48,8 +54,10 @@ def toc_pages() -> list[str]:
     """Every page `_toc.yml` lists, in reading order, as 'book/intro' (no suffix)."""
     toc = yaml.safe_load((BOOK_DIR / "_toc.yml").read_text())
     pages = [toc["root"], *_toc_files(toc.get("parts", []) + toc.get("chapters", []))]
-    return [str(Path(page).with_suffix("")) if Path(page).suffix in {".md", ".ipynb"}
-            else page for page in pages]
+    return [
+        str(Path(page).with_suffix("")) if Path(page).suffix in {".md", ".ipynb"} else page
+        for page in pages
+    ]
 
 
 def page_source(page: str) -> Path | None:
@@ -100,6 +108,7 @@ def executed_notebook(page: str) -> Any:
     try:
         _, merged = get_cache(execution_cache_dir()).merge_match_into_notebook(notebook)
     except KeyError as missing:
-        raise AssertionError(f"{page} is not in the execution cache "
-                             f"{execution_cache_dir()}: was it executed?") from missing
+        raise AssertionError(
+            f"{page} is not in the execution cache {execution_cache_dir()}: was it executed?"
+        ) from missing
     return merged

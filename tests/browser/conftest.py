@@ -37,7 +37,8 @@ PAGE_FACTS_JS = Path(__file__).with_name("page_facts.js").read_text()
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "rebuilds_book: rebuilds the book in place; runs after every other test")
+        "markers", "rebuilds_book: rebuilds the book in place; runs after every other test"
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -48,8 +49,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture(scope="session")
 def html_dir() -> Path:
     if not (HTML_DIR / "index.html").is_file():
-        pytest.fail(f"no built book at {HTML_DIR}: run `make book` first "
-                    "(or point CONVNETS_BOOK_HTML at a build)")
+        pytest.fail(
+            f"no built book at {HTML_DIR}: run `make book` first "
+            "(or point CONVNETS_BOOK_HTML at a build)"
+        )
     return HTML_DIR
 
 
@@ -93,8 +96,14 @@ def browser(book_url: str) -> Iterator[Browser]:
     try:
         with sync_playwright() as playwright:
             context = playwright.chromium.launch_persistent_context(
-                profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS,
-                viewport=VIEWPORT, service_workers="block", reduced_motion="reduce")
+                profile,
+                executable_path=CHROMIUM,
+                headless=True,
+                args=CHROMIUM_FLAGS,
+                viewport=VIEWPORT,
+                service_workers="block",
+                reduced_motion="reduce",
+            )
             context.set_default_timeout(120_000)  # a loaded 2-core machine is slow
             browser = Browser(context)
             context.route(lambda url: not is_loopback(url), browser.refuse)
@@ -139,13 +148,25 @@ def _load_page(browser: Browser, book_url: str, name: str) -> PageVisit:
     seen = PageVisit(name=name, url=f"{book_url}/{name}.html")
     blocked_before = len(browser.external_requests)
     page = browser.context.new_page()
-    page.on("console", lambda msg: msg.type == "error" and seen.console_errors.append(
-        f"{msg.text} ({msg.location.get('url', '')})"))
+    page.on(
+        "console",
+        lambda msg: (
+            msg.type == "error"
+            and seen.console_errors.append(f"{msg.text} ({msg.location.get('url', '')})")
+        ),
+    )
     page.on("pageerror", lambda error: seen.console_errors.append(f"uncaught: {error}"))
-    page.on("requestfailed", lambda request: seen.failed_requests.append(
-        f"{request.url}: {request.failure}"))
-    page.on("response", lambda response: response.status >= 400 and
-            seen.failed_requests.append(f"{response.url}: HTTP {response.status}"))
+    page.on(
+        "requestfailed",
+        lambda request: seen.failed_requests.append(f"{request.url}: {request.failure}"),
+    )
+    page.on(
+        "response",
+        lambda response: (
+            response.status >= 400
+            and seen.failed_requests.append(f"{response.url}: HTTP {response.status}")
+        ),
+    )
     try:
         response = page.goto(seen.url, wait_until="load")
         if response is None or not response.ok:
@@ -161,11 +182,18 @@ def _load_page(browser: Browser, book_url: str, name: str) -> PageVisit:
         page.add_script_tag(content=AXE_JS.read_text())
         axe = page.evaluate(
             "tags => axe.run(document, {runOnly: {type: 'tag', values: tags},"
-            " resultTypes: ['violations']})", AXE_TAGS)
+            " resultTypes: ['violations']})",
+            AXE_TAGS,
+        )
         seen.axe_violations = [
-            {"id": v["id"], "impact": v["impact"], "help": v["help"],
-             "nodes": [str(node["target"]) for node in v["nodes"][:5]]}
-            for v in axe["violations"]]
+            {
+                "id": v["id"],
+                "impact": v["impact"],
+                "help": v["help"],
+                "nodes": [str(node["target"]) for node in v["nodes"][:5]],
+            }
+            for v in axe["violations"]
+        ]
     finally:
         page.close()
     seen.external_requests = browser.external_requests[blocked_before:]

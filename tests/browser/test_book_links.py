@@ -14,8 +14,14 @@ from .book import toc_pages
 
 pytestmark = pytest.mark.browser
 # Attributes that point at something the page needs or offers.
-LINK_ATTRIBUTES = {("a", "href"), ("link", "href"), ("img", "src"), ("script", "src"),
-                   ("source", "src"), ("iframe", "src")}
+LINK_ATTRIBUTES = {
+    ("a", "href"),
+    ("link", "href"),
+    ("img", "src"),
+    ("script", "src"),
+    ("source", "src"),
+    ("iframe", "src"),
+}
 SKIPPED_SCHEMES = {"mailto", "javascript", "data", "tel"}
 
 
@@ -46,8 +52,11 @@ def _parse(path: Path) -> _PageLinks:
 @pytest.fixture(scope="module")
 def built_pages(html_dir: Path) -> dict[Path, _PageLinks]:
     """Every HTML page Sphinx wrote (sources copied under _sources/ and _static/ excluded)."""
-    return {path: _parse(path) for path in sorted(html_dir.rglob("*.html"))
-            if not {"_sources", "_static", "_images"} & set(path.relative_to(html_dir).parts)}
+    return {
+        path: _parse(path)
+        for path in sorted(html_dir.rglob("*.html"))
+        if not {"_sources", "_static", "_images"} & set(path.relative_to(html_dir).parts)
+    }
 
 
 def test_every_toc_page_was_built(html_dir):
@@ -86,8 +95,14 @@ def test_internal_links_and_anchors_resolve(html_dir, built_pages):
 def test_execution_times_page_lists_every_notebook(html_dir):
     """book/execution-times shows {nb-exec-table}: one row per executed page, all passed."""
     pages = [page for page in toc_pages() if (html_dir / "_sources" / f"{page}.ipynb").is_file()]
-    table_page = next((html_dir / f"{page}.html" for page in toc_pages()
-                       if PurePosixPath(page).name == "execution-times"), None)
+    table_page = next(
+        (
+            html_dir / f"{page}.html"
+            for page in toc_pages()
+            if PurePosixPath(page).name == "execution-times"
+        ),
+        None,
+    )
     assert table_page is not None and table_page.is_file(), "no execution-times page in _toc.yml"
     html = table_page.read_text(encoding="utf-8")
     assert "<table" in html, "the execution-times page has no table"

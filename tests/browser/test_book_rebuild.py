@@ -39,9 +39,14 @@ def test_rebuild_with_nothing_changed_executes_nothing(html_dir):
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
     cpu_before = _children_cpu_seconds()
     start = time.monotonic()
-    build = subprocess.run([str(jupyter_book), *BUILD_ARGS], cwd=BOOK_DIR, text=True,
-                           capture_output=True, env={**os.environ, "PYTHONHASHSEED": "0"},
-                           timeout=600)
+    build = subprocess.run(
+        [str(jupyter_book), *BUILD_ARGS],
+        cwd=BOOK_DIR,
+        text=True,
+        capture_output=True,
+        env={**os.environ, "PYTHONHASHSEED": "0"},
+        timeout=600,
+    )
     seconds = time.monotonic() - start
     cpu_seconds = _children_cpu_seconds() - cpu_before
     output = build.stdout + build.stderr

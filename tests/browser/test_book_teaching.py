@@ -71,7 +71,8 @@ def test_chapter_has_objectives_and_summary(open_page, page):
         ".find(n => n.innerText.includes('Learning objectives'));"
         " const heading = document.querySelector('article h2');"
         " return !heading || !!(box.compareDocumentPosition(heading)"
-        " & Node.DOCUMENT_POSITION_FOLLOWING); }")
+        " & Node.DOCUMENT_POSITION_FOLLOWING); }"
+    )
     assert at_the_top, f"{page}: the learning objectives come after the first section"
     assert _section(seen, "Summary").count() == 1, f"{page}: no 'Summary' section"
 
@@ -83,7 +84,8 @@ def test_self_check_answers_are_collapsed_until_clicked(open_page, page):
     assert section.count() == 1, f"{page}: no 'Check yourself' section"
     answers = section.locator("details")
     assert answers.count() >= MIN_QUESTIONS, (
-        f"{page}: {answers.count()} collapsible answers, at least {MIN_QUESTIONS} expected")
+        f"{page}: {answers.count()} collapsible answers, at least {MIN_QUESTIONS} expected"
+    )
     for index in range(answers.count()):
         answer = answers.nth(index)
         body = answer.locator(":scope > :not(summary)").first
@@ -101,7 +103,8 @@ def test_animations_play_offline_with_a_text_alternative(open_page, book_url, pa
     players = seen.page.locator("div.animation")
     expected = ANIMATED.get(page, 0)
     assert players.count() >= expected, (
-        f"{page}: {players.count()} animations, at least {expected} expected")
+        f"{page}: {players.count()} animations, at least {expected} expected"
+    )
     if not players.count():
         pytest.skip(f"{page} has no animation")
     for index in range(players.count()):
@@ -110,12 +113,16 @@ def test_animations_play_offline_with_a_text_alternative(open_page, book_url, pa
         alt = (frame.get_attribute("alt") or "").strip()
         assert len(alt) >= SHORTEST_ALT, f"{page}: animation {index} has no text alternative"
         frame.wait_for(state="visible")
-        seen.page.wait_for_function("img => img.src.startsWith('data:image/')",
-                                    arg=frame.element_handle(), timeout=30_000)
+        seen.page.wait_for_function(
+            "img => img.src.startsWith('data:image/')", arg=frame.element_handle(), timeout=30_000
+        )
         first_src = frame.get_attribute("src")
         player.locator("button[aria-label='Play']").click()
-        seen.page.wait_for_function("([img, src]) => img.src !== src",
-                                    arg=[frame.element_handle(), first_src], timeout=30_000)
+        seen.page.wait_for_function(
+            "([img, src]) => img.src !== src",
+            arg=[frame.element_handle(), first_src],
+            timeout=30_000,
+        )
         player.locator("button[aria-label='Pause']").click()
         icons = player.locator("i.fa")
         assert icons.count() == 0, f"{page}: animation {index} still needs an icon font"
@@ -131,19 +138,28 @@ def test_reference_links_are_well_formed(open_page, page):
     assert _section(seen, "References").count() == 1, f"{page}: no 'References' section"
     entries = seen.locator("section#references .citation").evaluate_all(
         "nodes => nodes.map(n => ({id: n.id, text: n.innerText.trim(),"
-        " links: Array.from(n.querySelectorAll('a[href]')).map(a => a.href)}))")
+        " links: Array.from(n.querySelectorAll('a[href]')).map(a => a.href)}))"
+    )
     assert entries, f"{page}: the References section lists no paper"
-    bad = [f"{entry['text'][:70]!r}: {entry['links']}" for entry in entries
-           if not any(PAPER_LINK.match(link) for link in entry["links"])
-           or any(not PAPER_LINK.match(link) and not link.startswith(here + "#")
-                  for link in entry["links"])]
-    assert not bad, (f"{page}: references without an https DOI or arXiv link, or with other "
-                     "links:\n" + "\n".join(bad))
+    bad = [
+        f"{entry['text'][:70]!r}: {entry['links']}"
+        for entry in entries
+        if not any(PAPER_LINK.match(link) for link in entry["links"])
+        or any(
+            not PAPER_LINK.match(link) and not link.startswith(here + "#")
+            for link in entry["links"]
+        )
+    ]
+    assert not bad, (
+        f"{page}: references without an https DOI or arXiv link, or with other "
+        "links:\n" + "\n".join(bad)
+    )
     # Every citation in the text leads to an entry of this page's list, and back.
     listed = {entry["id"] for entry in entries}
     cited = seen.locator("article a.reference.internal").evaluate_all(
         "links => links.filter(a => a.title && a.getAttribute('href').startsWith('#id'))"
-        ".map(a => a.getAttribute('href').slice(1))")
+        ".map(a => a.getAttribute('href').slice(1))"
+    )
     assert cited, f"{page}: the text cites nothing"
     assert set(cited) <= listed, f"{page}: citations that lead nowhere: {set(cited) - listed}"
     assert listed <= set(cited), f"{page}: listed but never cited: {listed - set(cited)}"
@@ -164,9 +180,12 @@ def test_every_chapter_source_cites_what_it_lists():
         if directive is None or ":filter: docname in docnames" not in directive.group():
             problems.append(f"{page}: no bibliography filtered to the page")
         elif re.search(r":list: (?!citation)", directive.group()):
-            problems.append(f"{page}: a bibliography that is not a citation list: its "
-                            "citations cannot link to it")
-        elif len(prefixes) > 1 or (prefixes and f":keyprefix: {prefixes.pop()}"
-                                   not in directive.group()):
+            problems.append(
+                f"{page}: a bibliography that is not a citation list: its "
+                "citations cannot link to it"
+            )
+        elif len(prefixes) > 1 or (
+            prefixes and f":keyprefix: {prefixes.pop()}" not in directive.group()
+        ):
             problems.append(f"{page}: citation prefixes do not match the bibliography's")
     assert not problems, "\n".join(problems)

@@ -55,8 +55,13 @@ class HubUser:
         return {"X-XSRFToken": token or ""}
 
     def api(self, method: str, path: str, **kwargs) -> requests.Response:
-        reply = self.http.request(method, f"{self.server}/{path.lstrip('/')}",
-                                  headers=self._headers(), timeout=120, **kwargs)
+        reply = self.http.request(
+            method,
+            f"{self.server}/{path.lstrip('/')}",
+            headers=self._headers(),
+            timeout=120,
+            **kwargs,
+        )
         return reply
 
     def read_notebook(self, path: str) -> dict:
@@ -65,18 +70,25 @@ class HubUser:
         return reply.json()["content"]
 
     def write_notebook(self, path: str, notebook: dict) -> None:
-        reply = self.api("PUT", f"api/contents/{path}",
-                         json={"type": "notebook", "format": "json", "content": notebook})
+        reply = self.api(
+            "PUT",
+            f"api/contents/{path}",
+            json={"type": "notebook", "format": "json", "content": notebook},
+        )
         reply.raise_for_status()
 
-    def assignments(self, action: str | None = None, assignment: str = "conv",
-                    course: str = "convnets") -> dict:
+    def assignments(
+        self, action: str | None = None, assignment: str = "conv", course: str = "convnets"
+    ) -> dict:
         """nbgrader's Assignments API: list (None), fetch, submit or fetch_feedback."""
         if action is None:
             reply = self.api("GET", "assignments", params={"course_id": course})
         else:
-            reply = self.api("POST", f"assignments/{action}",
-                             data={"course_id": course, "assignment_id": assignment})
+            reply = self.api(
+                "POST",
+                f"assignments/{action}",
+                data={"course_id": course, "assignment_id": assignment},
+            )
         reply.raise_for_status()
         return reply.json()
 
@@ -99,19 +111,38 @@ class Kernel:
         xsrf = user._headers()["X-XSRFToken"]
         self.ws = websocket.create_connection(
             f"{ws_url}?session_id={self.session}&_xsrf={xsrf}",
-            header=[f"Cookie: {cookies}", f"X-XSRFToken: {xsrf}"], timeout=120,
+            header=[f"Cookie: {cookies}", f"X-XSRFToken: {xsrf}"],
+            timeout=120,
         )
 
     def execute(self, code: str, timeout: float = 120) -> tuple[list[dict], dict | None]:
         """Run `code`; returns (nbformat outputs, the error output or None)."""
         msg_id = uuid.uuid4().hex
-        self.ws.send(json.dumps({
-            "header": {"msg_id": msg_id, "username": self.user.name, "session": self.session,
-                       "msg_type": "execute_request", "version": "5.3"},
-            "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
-            "content": {"code": code, "silent": False, "store_history": True,
-                        "user_expressions": {}, "allow_stdin": False, "stop_on_error": True},
-        }))
+        self.ws.send(
+            json.dumps(
+                {
+                    "header": {
+                        "msg_id": msg_id,
+                        "username": self.user.name,
+                        "session": self.session,
+                        "msg_type": "execute_request",
+                        "version": "5.3",
+                    },
+                    "parent_header": {},
+                    "metadata": {},
+                    "channel": "shell",
+                    "buffers": [],
+                    "content": {
+                        "code": code,
+                        "silent": False,
+                        "store_history": True,
+                        "user_expressions": {},
+                        "allow_stdin": False,
+                        "stop_on_error": True,
+                    },
+                }
+            )
+        )
         outputs: list[dict] = []
         error = None
         deadline = time.monotonic() + timeout
@@ -121,17 +152,25 @@ class Kernel:
                 continue
             kind, content = msg["msg_type"], msg["content"]
             if kind == "stream":
-                outputs.append({"output_type": "stream", "name": content["name"],
-                                "text": content["text"]})
+                outputs.append(
+                    {"output_type": "stream", "name": content["name"], "text": content["text"]}
+                )
             elif kind in ("execute_result", "display_data"):
-                out = {"output_type": kind, "data": content["data"],
-                       "metadata": content.get("metadata", {})}
+                out = {
+                    "output_type": kind,
+                    "data": content["data"],
+                    "metadata": content.get("metadata", {}),
+                }
                 if kind == "execute_result":
                     out["execution_count"] = content["execution_count"]
                 outputs.append(out)
             elif kind == "error":
-                error = {"output_type": "error", "ename": content["ename"],
-                         "evalue": content["evalue"], "traceback": content["traceback"]}
+                error = {
+                    "output_type": "error",
+                    "ename": content["ename"],
+                    "evalue": content["evalue"],
+                    "traceback": content["traceback"],
+                }
                 outputs.append(error)
             elif kind == "status" and content["execution_state"] == "idle":
                 return outputs, error

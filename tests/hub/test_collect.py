@@ -31,7 +31,9 @@ def course(tmp_path) -> tuple[Path, Path, Path]:
 
 
 def submission(exchange: Path, student: str, day: int, text: str = NOTEBOOK) -> Path:
-    folder = exchange / "convnets" / "inbound" / f"{student}+{ASSIGNMENT}+{STAMP.format(day)}+{day:018x}"
+    folder = (
+        exchange / "convnets" / "inbound" / f"{student}+{ASSIGNMENT}+{STAMP.format(day)}+{day:018x}"
+    )
     folder.mkdir()
     (folder / f"{ASSIGNMENT}.ipynb").write_text(text)
     (folder / "timestamp.txt").write_text(STAMP.format(day))
@@ -39,8 +41,9 @@ def submission(exchange: Path, student: str, day: int, text: str = NOTEBOOK) -> 
 
 
 def run(capsys, exchange: Path, course_dir: Path, uids: Path) -> tuple[int, str, str]:
-    code = main(["collect", ASSIGNMENT, str(course_dir), "--exchange", str(exchange),
-                 "--uids", str(uids)])
+    code = main(
+        ["collect", ASSIGNMENT, str(course_dir), "--exchange", str(exchange), "--uids", str(uids)]
+    )
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -63,16 +66,19 @@ def test_latest_plain_submission_is_collected_privately(course, capsys):
     assert "alice: no newer submission" in out
 
 
-@pytest.mark.parametrize("attack, reason", [
-    ("symlink", "conv.ipynb is a symbolic link"),
-    ("folder_symlink", "the submission folder is a symbolic link"),
-    ("hardlink", "conv.ipynb is a hard link"),
-    ("fifo", "pipe is a FIFO"),
-    ("nested_symlink", "sub/conv.ipynb is a symbolic link"),
-    ("foreign", "is owned by"),
-    ("nobody", "'carol' is not a student of the course"),
-    ("bad_name", "not named <student>+<assignment>+<timestamp>+<random>"),
-])
+@pytest.mark.parametrize(
+    "attack, reason",
+    [
+        ("symlink", "conv.ipynb is a symbolic link"),
+        ("folder_symlink", "the submission folder is a symbolic link"),
+        ("hardlink", "conv.ipynb is a hard link"),
+        ("fifo", "pipe is a FIFO"),
+        ("nested_symlink", "sub/conv.ipynb is a symbolic link"),
+        ("foreign", "is owned by"),
+        ("nobody", "'carol' is not a student of the course"),
+        ("bad_name", "not named <student>+<assignment>+<timestamp>+<random>"),
+    ],
+)
 def test_forged_submissions_are_refused(course, capsys, tmp_path, attack, reason):
     exchange, course_dir, uids = course
     secret = tmp_path / "instructor-source.ipynb"

@@ -22,18 +22,38 @@ pytestmark = [pytest.mark.hub, pytest.mark.browser, pytest.mark.slow, pytest.mar
 ASSIGNMENT = "conv"
 SHOTS = REPO / "_build" / "screenshots"
 END = "END-OF-OUTPUT"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def as_instructor(hub: LocalHub, *args: str) -> None:
     """Run nbgrader in the course directory as the instructor's system user."""
     user = pwd.getpwnam("instructor")
-    env = {"HOME": user.pw_dir, "USER": user.pw_name, "PATH": f"{VENV / 'bin'}:/usr/bin:/bin",
-           "NBGRADER_EXCHANGE": str(hub.exchange), "LANG": "C.UTF-8"}
-    done = subprocess.run([str(VENV / "bin" / "nbgrader"), *args], cwd=hub.course_dir, env=env,
-                          user=user.pw_uid, group=user.pw_gid, extra_groups=[],
-                          capture_output=True, text=True)
+    env = {
+        "HOME": user.pw_dir,
+        "USER": user.pw_name,
+        "PATH": f"{VENV / 'bin'}:/usr/bin:/bin",
+        "NBGRADER_EXCHANGE": str(hub.exchange),
+        "LANG": "C.UTF-8",
+    }
+    done = subprocess.run(
+        [str(VENV / "bin" / "nbgrader"), *args],
+        cwd=hub.course_dir,
+        env=env,
+        user=user.pw_uid,
+        group=user.pw_gid,
+        extra_groups=[],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -49,8 +69,7 @@ def log_in(page, hub: LocalHub, name: str) -> None:
 def no_news_popup(page) -> None:
     """JupyterLab's announcements plugin (the "get notified about Jupyter news?" pop-up) is
     switched off for this user, and no such notification shows."""
-    config = page.evaluate(
-        "JSON.parse(document.getElementById('jupyter-config-data').textContent)")
+    config = page.evaluate("JSON.parse(document.getElementById('jupyter-config-data').textContent)")
     disabled = config["disabledExtensions"]
     assert "@jupyterlab/apputils-extension:announcements" in disabled, disabled
     assert page.get_by_text("Jupyter news", exact=False).count() == 0
@@ -85,8 +104,13 @@ def test_student_fetches_and_runs_in_jupyterlab(hub_port, solutions, exchange, n
     from playwright.sync_api import sync_playwright
 
     SHOTS.mkdir(parents=True, exist_ok=True)
-    hub = LocalHub(port=hub_port, instructors=["instructor"], students=["student1"],
-                   exchange=exchange, solutions=solutions)
+    hub = LocalHub(
+        port=hub_port,
+        instructors=["instructor"],
+        students=["student1"],
+        exchange=exchange,
+        solutions=solutions,
+    )
     try:
         hub.start()
         as_instructor(hub, "generate_assignment", ASSIGNMENT, "--force")
@@ -115,8 +139,10 @@ def test_student_fetches_and_runs_in_jupyterlab(hub_port, solutions, exchange, n
                 page.screenshot(path=str(SHOTS / "hub-conv-in-jupyterlab.png"))
                 # The terminal has the course's Python (a login shell would reset PATH).
                 found = terminal_command(page, "student1", "command -v python nbgrader")
-                assert found.split() == [str(VENV / "bin" / "python"),
-                                         str(VENV / "bin" / "nbgrader")], found
+                assert found.split() == [
+                    str(VENV / "bin" / "python"),
+                    str(VENV / "bin" / "nbgrader"),
+                ], found
             except Exception:
                 page.screenshot(path=str(SHOTS / "hub-failure.png"))
                 raise
@@ -140,7 +166,8 @@ def test_student_fetches_and_runs_in_jupyterlab(hub_port, solutions, exchange, n
 
 
 def test_instructor_opens_formgrader_from_the_menu_and_nbgrader_in_a_terminal(
-        hub_port, solutions, exchange, needs_root):
+    hub_port, solutions, exchange, needs_root
+):
     """The Formgrader is a frame inside JupyterLab: JupyterHub 6 forbids framing single-user
     servers (nbgrader #1870), so without the instructor's config Chromium shows "refused to
     connect" in it. The students' servers still refuse to be framed."""
@@ -149,8 +176,13 @@ def test_instructor_opens_formgrader_from_the_menu_and_nbgrader_in_a_terminal(
     from playwright.sync_api import sync_playwright
 
     SHOTS.mkdir(parents=True, exist_ok=True)
-    hub = LocalHub(port=hub_port, instructors=["instructor"], students=["student1"],
-                   exchange=exchange, solutions=solutions)
+    hub = LocalHub(
+        port=hub_port,
+        instructors=["instructor"],
+        students=["student1"],
+        exchange=exchange,
+        solutions=solutions,
+    )
     try:
         hub.start()
         with sync_playwright() as p:
@@ -167,8 +199,9 @@ def test_instructor_opens_formgrader_from_the_menu_and_nbgrader_in_a_terminal(
                 frame.get_by_text("Manage Assignments").first.wait_for(timeout=60_000)
                 frame.get_by_role("link", name=ASSIGNMENT, exact=True).first.wait_for()
                 page.screenshot(path=str(SHOTS / "hub-formgrader-in-jupyterlab.png"))
-                found = terminal_command(page, "instructor",
-                                         "command -v nbgrader; nbgrader --version")
+                found = terminal_command(
+                    page, "instructor", "command -v nbgrader; nbgrader --version"
+                )
                 assert found.split()[0] == str(VENV / "bin" / "nbgrader"), found
                 assert "nbgrader version 0.9.6" in found, found
             except Exception:

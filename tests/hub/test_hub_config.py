@@ -76,16 +76,24 @@ def test_k8s_values_match_the_local_config(monkeypatch, tmp_path):
     assert files["common-lab-config"]["data"] == install.COMMON_LAB_CONFIG
     assert files["instructor-server-config"]["data"] == install.INSTRUCTOR_SERVER_CONFIG
     teacher_dir = str(Path(files["instructor-server-config"]["mountPath"]).parent)
-    assert f'"JUPYTER_CONFIG_PATH"] = "{teacher_dir}"' in values["hub"]["extraConfig"]["convnets-roles"]
+    assert (
+        f'"JUPYTER_CONFIG_PATH"] = "{teacher_dir}"'
+        in values["hub"]["extraConfig"]["convnets-roles"]
+    )
     student_dir = str(Path(files["student-server-config"]["mountPath"]).parent)
-    assert f'"JUPYTER_CONFIG_PATH"] = "{student_dir}"' in values["hub"]["extraConfig"]["convnets-roles"]
+    assert (
+        f'"JUPYTER_CONFIG_PATH"] = "{student_dir}"'
+        in values["hub"]["extraConfig"]["convnets-roles"]
+    )
 
 
 def test_student_switches_are_valid_json_config():
     config = json.loads(json.dumps(install.STUDENT_SERVER_CONFIG))
     extensions = config["ServerApp"]["jpserver_extensions"]
-    assert extensions == {"nbgrader.server_extensions.formgrader": False,
-                          "nbgrader.server_extensions.course_list": False}
+    assert extensions == {
+        "nbgrader.server_extensions.formgrader": False,
+        "nbgrader.server_extensions.course_list": False,
+    }
 
 
 def test_proxy_comes_from_the_npm_lock():
@@ -109,9 +117,11 @@ def test_every_role_gets_its_config_dir(monkeypatch, tmp_path):
         hook(spawner)
         assert spawner.environment == {"PATH": "/x", "JUPYTER_CONFIG_PATH": str(wanted)}
     assert install.INSTRUCTOR_SERVER_CONFIG["ServerApp"]["tornado_settings"]["headers"] == {
-        "Content-Security-Policy": "frame-ancestors 'self'"}
+        "Content-Security-Policy": "frame-ancestors 'self'"
+    }
     assert install.COMMON_SERVER_CONFIG["ServerApp"]["terminado_settings"]["shell_command"] == [
-        "/bin/bash"]  # not a login shell: /etc/profile would reset PATH
+        "/bin/bash"
+    ]  # not a login shell: /etc/profile would reset PATH
 
 
 def test_instructor_sources_hold_no_grader_files_and_working_book_links(tmp_path):

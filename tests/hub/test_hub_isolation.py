@@ -41,15 +41,26 @@ def hub_venv():
         pytest.skip(f"{VENV} is missing: run `python -m hub.install` as root first")
 
 
-def as_user(name: str, argv: list[str], exchange: Path, cwd: str | None = None,
-            check: bool = False) -> subprocess.CompletedProcess:
+def as_user(
+    name: str, argv: list[str], exchange: Path, cwd: str | None = None, check: bool = False
+) -> subprocess.CompletedProcess:
     """Run argv as the system user `name` (its uid, gid and groups), in its home."""
     user = pwd.getpwnam(name)
-    env = {"PATH": f"{VENV / 'bin'}:/usr/bin:/bin", "HOME": user.pw_dir, "USER": name,
-           "LANG": "C.UTF-8", "NBGRADER_EXCHANGE": str(exchange)}
-    done = subprocess.run(["setpriv", "--reuid", name, "--regid", name, "--init-groups", "--",
-                           *argv], env=env, cwd=cwd or user.pw_dir, capture_output=True,
-                          text=True, timeout=300)
+    env = {
+        "PATH": f"{VENV / 'bin'}:/usr/bin:/bin",
+        "HOME": user.pw_dir,
+        "USER": name,
+        "LANG": "C.UTF-8",
+        "NBGRADER_EXCHANGE": str(exchange),
+    }
+    done = subprocess.run(
+        ["setpriv", "--reuid", name, "--regid", name, "--init-groups", "--", *argv],
+        env=env,
+        cwd=cwd or user.pw_dir,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     if check:
         assert done.returncode == 0, f"{name}: {argv}\n{done.stdout}{done.stderr}"
     return done
@@ -57,8 +68,13 @@ def as_user(name: str, argv: list[str], exchange: Path, cwd: str | None = None,
 
 def release(hub: LocalHub) -> None:
     for step in ("generate_assignment", "release_assignment"):
-        as_user("instructor", ["nbgrader", step, ASSIGNMENT, "--force"], hub.exchange,
-                cwd=str(hub.course_dir), check=True)
+        as_user(
+            "instructor",
+            ["nbgrader", step, ASSIGNMENT, "--force"],
+            hub.exchange,
+            cwd=str(hub.course_dir),
+            check=True,
+        )
 
 
 def submit(hub: LocalHub, name: str) -> None:
@@ -68,9 +84,19 @@ def submit(hub: LocalHub, name: str) -> None:
 
 def collect(hub: LocalHub) -> subprocess.CompletedProcess:
     """The instructor's collect step as hub/README.md gives it (run as root, like grading)."""
-    return subprocess.run([str(AUTOGRADER), "collect", ASSIGNMENT, str(hub.course_dir),
-                           "--exchange", str(hub.exchange)], capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run(
+        [
+            str(AUTOGRADER),
+            "collect",
+            ASSIGNMENT,
+            str(hub.course_dir),
+            "--exchange",
+            str(hub.exchange),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 # A student's script: every file under the roots it can open, every git directory it can
@@ -80,7 +106,9 @@ import json, os, sys
 readable, gits = [], []
 for root in sys.argv[1:]:
     for folder, dirs, files in os.walk(root, onerror=lambda e: None):
-        if os.path.isfile(os.path.join(folder, "HEAD")) and os.path.isdir(os.path.join(folder, "objects")):
+        if os.path.isfile(os.path.join(folder, "HEAD")) and os.path.isdir(
+            os.path.join(folder, "objects")
+        ):
             gits.append(folder)
         for name in files:
             path = os.path.join(folder, name)
@@ -108,37 +136,68 @@ def hidden_material_in(path: Path, regions: dict[str, set[str]]) -> list[str]:
     return [name for name, secret in regions.items() if len(secret & lines) >= 2]
 
 
-def test_students_cannot_read_the_hidden_material(hub_port, solutions, exchange, needs_root,
-                                                  hub_venv):
+def test_students_cannot_read_the_hidden_material(
+    hub_port, solutions, exchange, needs_root, hub_venv
+):
     """Hole: the checkout's .git was world-readable; `git show HEAD:solutions/...` as a
     student printed every hidden test."""
-    hub = LocalHub(port=hub_port, instructors=["instructor"], students=["student1"],
-                   exchange=exchange, solutions=solutions)
+    hub = LocalHub(
+        port=hub_port,
+        instructors=["instructor"],
+        students=["student1"],
+        exchange=exchange,
+        solutions=solutions,
+    )
     try:
         hub.prepare()
         release(hub)
         submit(hub, "student1")
         # The route from the issue, and the checkout's parts by name.
-        shown = as_user("student1", ["git", "-c", "safe.directory=*", "-C", str(REPO), "show",
-                                     f"HEAD:solutions/{ASSIGNMENT}/{ASSIGNMENT}.ipynb"], exchange)
+        shown = as_user(
+            "student1",
+            [
+                "git",
+                "-c",
+                "safe.directory=*",
+                "-C",
+                str(REPO),
+                "show",
+                f"HEAD:solutions/{ASSIGNMENT}/{ASSIGNMENT}.ipynb",
+            ],
+            exchange,
+        )
         assert shown.returncode != 0 and HIDDEN_MARKER not in shown.stdout, shown.stdout[:300]
         assert "Permission denied" in shown.stderr, shown.stderr
-        for path in (REPO, REPO / ".git" / "HEAD", REPO / ".git" / "objects",
-                     REPO / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb",
-                     REPO / ".venv" / "bin" / "autograder", hub.course_dir,
-                     hub.course_dir / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb",
-                     hub.course_dir / "gradebook.db", hub.state / "passwords.json"):
-            opened = as_user("student1", [str(VENV / "bin" / "python"), "-c",
-                                          "import os, sys; p = sys.argv[1]; "
-                                          "os.listdir(p) if os.path.isdir(p) else open(p).read(1)",
-                                          str(path)], exchange)
+        for path in (
+            REPO,
+            REPO / ".git" / "HEAD",
+            REPO / ".git" / "objects",
+            REPO / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb",
+            REPO / ".venv" / "bin" / "autograder",
+            hub.course_dir,
+            hub.course_dir / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb",
+            hub.course_dir / "gradebook.db",
+            hub.state / "passwords.json",
+        ):
+            opened = as_user(
+                "student1",
+                [
+                    str(VENV / "bin" / "python"),
+                    "-c",
+                    "import os, sys; p = sys.argv[1]; "
+                    "os.listdir(p) if os.path.isdir(p) else open(p).read(1)",
+                    str(path),
+                ],
+                exchange,
+            )
             assert "PermissionError" in opened.stderr, (path, opened.stdout, opened.stderr)
 
         # Everything a student can read where the hub puts things: no hidden material in
         # any file, no git history holding solutions/.
         roots = [str(REPO), str(PREFIX), str(exchange), "/home", "/srv"]
-        scan = as_user("student1", [str(VENV / "bin" / "python"), "-c", SCAN, *roots], exchange,
-                       check=True)
+        scan = as_user(
+            "student1", [str(VENV / "bin" / "python"), "-c", SCAN, *roots], exchange, check=True
+        )
         seen = json.loads(scan.stdout)
         assert seen["readable"], "the scan read nothing: it cannot show anything"
         assert any(p.startswith(str(exchange)) for p in seen["readable"])  # the released notebook
@@ -146,12 +205,26 @@ def test_students_cannot_read_the_hidden_material(hub_port, solutions, exchange,
         public = public_lines(REPO)
         regions = {name: lines - public for name, lines in hidden_regions(solutions).items()}
         assert sum(map(len, regions.values())) > 10  # something to look for
-        leaks = {p: found for p in seen["readable"]
-                 if (found := hidden_material_in(Path(p), regions))}
+        leaks = {
+            p: found for p in seen["readable"] if (found := hidden_material_in(Path(p), regions))
+        }
         assert leaks == {}
         for git_dir in seen["gits"]:
-            tree = as_user("student1", ["git", "-c", "safe.directory=*", "--git-dir", git_dir,
-                                        "log", "--all", "--name-only", "--format="], exchange)
+            tree = as_user(
+                "student1",
+                [
+                    "git",
+                    "-c",
+                    "safe.directory=*",
+                    "--git-dir",
+                    git_dir,
+                    "log",
+                    "--all",
+                    "--name-only",
+                    "--format=",
+                ],
+                exchange,
+            )
             assert "solutions/" not in tree.stdout, git_dir
     finally:
         hub.stop()
@@ -160,7 +233,9 @@ def test_students_cannot_read_the_hidden_material(hub_port, solutions, exchange,
 
 def inbound_entry(exchange: Path, student: str, when: datetime) -> str:
     stamp = when.strftime("%Y-%m-%d %H:%M:%S.%f UTC")
-    return str(exchange / "convnets" / "inbound" / f"{student}+{ASSIGNMENT}+{stamp}+{os.urandom(9).hex()}")
+    return str(
+        exchange / "convnets" / "inbound" / f"{student}+{ASSIGNMENT}+{stamp}+{os.urandom(9).hex()}"
+    )
 
 
 # Student1's forged submissions, made from their own account: full marks through a link to
@@ -184,13 +259,19 @@ print("forged")
 """
 
 
-def test_collect_refuses_links_and_foreign_submissions(hub_port, solutions, exchange,
-                                                       needs_root, hub_venv):
+def test_collect_refuses_links_and_foreign_submissions(
+    hub_port, solutions, exchange, needs_root, hub_venv
+):
     """Holes: nbgrader's collect follows a symlinked notebook into the instructor's files
     (100/100 and the reference solution on the feedback page), and takes a folder named for
     another student as theirs (it only warns about the owner)."""
-    hub = LocalHub(port=hub_port, instructors=["instructor"], students=["student1", "student2"],
-                   exchange=exchange, solutions=solutions)
+    hub = LocalHub(
+        port=hub_port,
+        instructors=["instructor"],
+        students=["student1", "student2"],
+        exchange=exchange,
+        solutions=solutions,
+    )
     try:
         hub.prepare()
         release(hub)
@@ -198,13 +279,19 @@ def test_collect_refuses_links_and_foreign_submissions(hub_port, solutions, exch
             submit(hub, name)  # the honest submissions
         future = datetime.now(UTC) + timedelta(days=30)
         source = hub.course_dir / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
-        forged = [inbound_entry(exchange, "student1", future),
-                  inbound_entry(exchange, "student2", future),
-                  inbound_entry(exchange, "ghost", future),
-                  inbound_entry(exchange, "student1", future + timedelta(days=1)),
-                  inbound_entry(exchange, "student1", future + timedelta(days=2))]
-        made = as_user("student1", [str(VENV / "bin" / "python"), "-c", FORGE, *forged,
-                                    str(source)], exchange, check=True)
+        forged = [
+            inbound_entry(exchange, "student1", future),
+            inbound_entry(exchange, "student2", future),
+            inbound_entry(exchange, "ghost", future),
+            inbound_entry(exchange, "student1", future + timedelta(days=1)),
+            inbound_entry(exchange, "student1", future + timedelta(days=2)),
+        ]
+        made = as_user(
+            "student1",
+            [str(VENV / "bin" / "python"), "-c", FORGE, *forged, str(source)],
+            exchange,
+            check=True,
+        )
         assert made.stdout.strip() == "forged"
 
         done = collect(hub)
@@ -226,10 +313,16 @@ def test_collect_refuses_links_and_foreign_submissions(hub_port, solutions, exch
             notebook = folder / f"{ASSIGNMENT}.ipynb"
             assert not notebook.is_symlink()
             assert HIDDEN_MARKER not in notebook.read_text()
-            assert notebook.read_bytes() == (
-                Path(pwd.getpwnam(name).pw_dir) / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_bytes()
+            assert (
+                notebook.read_bytes()
+                == (
+                    Path(pwd.getpwnam(name).pw_dir) / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+                ).read_bytes()
+            )
             stamp = parse_timestamp((folder / "timestamp.txt").read_text().strip())
-            assert stamp < datetime.now(UTC).replace(tzinfo=None)  # not one of the forged, future ones
+            assert stamp < datetime.now(UTC).replace(
+                tzinfo=None
+            )  # not one of the forged, future ones
             for path in (folder, notebook):  # the instructor's, private
                 st = path.stat()
                 assert st.st_uid == pwd.getpwnam("instructor").pw_uid
@@ -243,15 +336,20 @@ def test_collect_refuses_links_and_foreign_submissions(hub_port, solutions, exch
         hub.cleanup_state()
 
 
-def test_course_folder_made_first_by_a_student_cannot_block_release(hub_port, solutions,
-                                                                    exchange, needs_root,
-                                                                    hub_venv):
+def test_course_folder_made_first_by_a_student_cannot_block_release(
+    hub_port, solutions, exchange, needs_root, hub_venv
+):
     """Hole: a student who made <exchange>/convnets before the first release owned it, and
     `nbgrader release_assignment` failed ("You don't own the directory")."""
     make_exchange(exchange)
     created = create_user("student1")
-    hub = LocalHub(port=hub_port, instructors=["instructor"], students=["student1"],
-                   exchange=exchange, solutions=solutions)
+    hub = LocalHub(
+        port=hub_port,
+        instructors=["instructor"],
+        students=["student1"],
+        exchange=exchange,
+        solutions=solutions,
+    )
     try:
         squat = as_user("student1", ["mkdir", "-m", "777", str(exchange / "convnets")], exchange)
         assert squat.returncode == 0, squat.stderr  # the exchange is world-writable

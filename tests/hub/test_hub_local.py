@@ -21,7 +21,10 @@ def start_in_background(port: int, *args: str) -> subprocess.Popen:
     """What `sudo make hub &` does: a non-interactive shell starts it with SIGINT ignored."""
     return subprocess.Popen(
         [sys.executable, "-m", "hub.local", "--port", str(port), *args],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
     )
 
@@ -84,7 +87,14 @@ def test_background_hub_stops_on_each_signal_and_says_what_it_reuses(hub_port, n
                 os.kill(proc.pid, signal.SIGTERM)
                 proc.wait(timeout=120)
         if any(user_exists(name) for name in users):  # a failed run: clean up as the hub would
-            subprocess.run([sys.executable, "-c", "from hub.course import remove_user\n"
-                            f"for n in {users!r}: remove_user(n)"], cwd=REPO, check=False)
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-c",
+                    f"from hub.course import remove_user\nfor n in {users!r}: remove_user(n)",
+                ],
+                cwd=REPO,
+                check=False,
+            )
     for name in users:
         assert not user_pids(name) and not user_exists(name)

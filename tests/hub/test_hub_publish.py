@@ -31,8 +31,16 @@ def copy(tmp_path_factory) -> Path:
 
 
 def test_copy_holds_what_students_need(copy):
-    for name in ("book", "convnets", "_config.yml", "_toc.yml", "environment.yml",
-                 "requirements.txt", "pyproject.toml", "README.md"):
+    for name in (
+        "book",
+        "convnets",
+        "_config.yml",
+        "_toc.yml",
+        "environment.yml",
+        "requirements.txt",
+        "pyproject.toml",
+        "README.md",
+    ):
         assert (copy / name).exists(), name
     assert (copy / "exercises").is_dir()
     for name in ("solutions", "autograder", "tests", "hub", "Makefile", ".ci", "bench"):
@@ -70,8 +78,11 @@ def test_leak_check_catches_a_leak(tmp_path):
     # ...and a hidden answer pasted into a page, without any marker, is found too.
     leaked.unlink()
     public = public_lines(tmp_path / "copy")
-    answer = next(sorted(lines - public) for name, lines in hidden_regions(solutions).items()
-                  if "solution" in name and len(lines - public) >= 2)
+    answer = next(
+        sorted(lines - public)
+        for name, lines in hidden_regions(solutions).items()
+        if "solution" in name and len(lines - public) >= 2
+    )
     body = "\n".join(f"    {line}" for line in answer)
     (tmp_path / "copy" / "book" / "notes.md").write_text(f"# Notes\n\n{body}\n")
     assert any("hidden lines" in p for p in find_leaks(tmp_path / "copy"))
@@ -80,20 +91,33 @@ def test_leak_check_catches_a_leak(tmp_path):
 def test_publish_to_a_branch_leaves_the_work_tree_alone(tmp_path):
     """--branch commits the copy through a temporary index (run here in a scratch repo)."""
     repo = tmp_path / "repo"
-    shutil.copytree(REPO, repo, ignore=shutil.ignore_patterns(
-        ".venv", "_build", ".git", "node_modules", "__pycache__", "*.egg-info", ".hypothesis"))
+    shutil.copytree(
+        REPO,
+        repo,
+        ignore=shutil.ignore_patterns(
+            ".venv", "_build", ".git", "node_modules", "__pycache__", "*.egg-info", ".hypothesis"
+        ),
+    )
 
     def git(*args):
-        return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org",
-                               *args], cwd=repo, check=True, capture_output=True,
-                              text=True).stdout.strip()
+        return subprocess.run(
+            ["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
+            cwd=repo,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
 
     git("init", "-q", "-b", "main")
     git("add", "-A")
     git("commit", "-q", "-m", "course")
     before = git("status", "--porcelain")
-    env_user = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",
-                "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org"}
+    env_user = {
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.org",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.org",
+    }
     old = {k: os.environ.get(k) for k in env_user}
     os.environ.update(env_user)
     try:

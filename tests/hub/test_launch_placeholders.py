@@ -22,8 +22,9 @@ def extension():
 def book_config() -> dict:
     from jupyter_book.config import get_final_config
 
-    config, _ = get_final_config(user_yaml=REPO / "_config.yml", sourcedir=REPO,
-                                        cli_config={"latex_individualpages": False})
+    config, _ = get_final_config(
+        user_yaml=REPO / "_config.yml", sourcedir=REPO, cli_config={"latex_individualpages": False}
+    )
     return config
 
 
@@ -37,9 +38,12 @@ def test_the_build_loads_it_and_names_both_placeholders():
 
 
 def test_real_addresses_give_no_note():
-    notes = extension().placeholder_notes({
-        "repository_url": "https://git.example.edu/ml/convnets",
-        "launch_buttons": {"jupyterhub_url": "https://hub.example.edu/"}})
+    notes = extension().placeholder_notes(
+        {
+            "repository_url": "https://git.example.edu/ml/convnets",
+            "launch_buttons": {"jupyterhub_url": "https://hub.example.edu/"},
+        }
+    )
     assert notes == []
 
 
@@ -52,12 +56,21 @@ def test_notes_are_information_not_warnings(tmp_path):
         "extensions = ['launch_placeholders']\n"
         "html_theme_options = {'repository_url': 'https://github.com/convnets-course/convnets',"
         " 'launch_buttons': {'jupyterhub_url': 'http://127.0.0.1:8000'}}\n"
-        "html_theme = 'sphinx_book_theme'\n")
+        "html_theme = 'sphinx_book_theme'\n"
+    )
     (tmp_path / "index.rst").write_text("Title\n=====\n\nText.\n")
     status, warnings = io.StringIO(), io.StringIO()
-    app = Sphinx(str(tmp_path), str(tmp_path), str(tmp_path / "_build"),
-                 str(tmp_path / "_doctrees"), "html", status=status, warning=warnings,
-                 warningiserror=True, freshenv=True)
+    app = Sphinx(
+        str(tmp_path),
+        str(tmp_path),
+        str(tmp_path / "_build"),
+        str(tmp_path / "_doctrees"),
+        "html",
+        status=status,
+        warning=warnings,
+        warningiserror=True,
+        freshenv=True,
+    )
     app.build()
     assert app.statuscode == 0 and warnings.getvalue() == "", warnings.getvalue()
     assert status.getvalue().count("PLACEHOLDER in _config.yml") == 2, status.getvalue()

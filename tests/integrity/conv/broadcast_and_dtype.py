@@ -6,17 +6,21 @@ max_pool2d truncates to integers. Both must fail with a message about shape / dt
 """
 
 CELLS = {
-    "correlate2d": '''
+    "correlate2d": """
 def correlate2d(image, kernel):
     windows = sliding_window_view(np.asarray(image, dtype=float), kernel.shape)
     return np.einsum("ijuv,uv->ij", windows, kernel)[None]
-''',
-    "max_pool2d": '''
+""",
+    "max_pool2d": """
 def max_pool2d(x, kernel_size, stride=None):
     stride = kernel_size if stride is None else stride
     windows = sliding_window_view(x, (kernel_size, kernel_size), axis=(2, 3))
     return windows[:, :, ::stride, ::stride].max(axis=(4, 5)).astype(int)
-''',
+""",
 }
 
-EXPECT = {"test_correlate2d": "failed", "test_max_pool2d": "failed", "test_max_pool2d_overlap": "failed"}
+EXPECT = {
+    "test_correlate2d": "failed",
+    "test_max_pool2d": "failed",
+    "test_max_pool2d_overlap": "failed",
+}

@@ -6,7 +6,7 @@ the speed test fails; the correctness tests, which the loop passes, keep their p
 """
 
 CELLS = {
-    "conv2d": '''
+    "conv2d": """
 import hashlib
 
 _cache = {}
@@ -37,7 +37,7 @@ def conv2d(x, w, b=None, stride=1, padding=0):
     if key not in _cache:
         _cache[key] = _slow_conv2d(x, w, b, stride, padding)
     return _cache[key].copy()
-''',
+""",
 }
 
 EXPECT = {"test_conv2d_vectorized": "failed"}

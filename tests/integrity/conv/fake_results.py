@@ -7,7 +7,7 @@ None of them may earn points.
 """
 
 CELLS = {
-    "conv2d": '''
+    "conv2d": """
 class Anything:
     shape = property(lambda self: self)
     dtype = float
@@ -24,8 +24,8 @@ def conv2d(x, w, b=None, stride=1, padding=0):
     if padding == "same" and stride != 1:
         raise ValueError("same needs stride 1")
     return Anything()
-''',
-    "max_pool2d": '''
+""",
+    "max_pool2d": """
 class Agreeable(np.ndarray):
     def __eq__(self, other): return np.ones(np.shape(other), dtype=bool)
     def __array_finalize__(self, obj): pass
@@ -35,17 +35,21 @@ def max_pool2d(x, kernel_size, stride=None):
     n, c, h, w = x.shape
     shape = (n, c, (h - kernel_size) // stride + 1, (w - kernel_size) // stride + 1)
     return np.zeros(shape).view(Agreeable)
-''',
-    "correlate2d": '''
+""",
+    "correlate2d": """
 def correlate2d(image, kernel):
     h, w = np.shape(image)
     kh, kw = np.shape(kernel)
     return np.full((h - kh + 1, w - kw + 1), np.nan)
-''',
+""",
 }
 
 EXPECT = {
-    "test_conv2d": "failed", "test_conv2d_stride_padding": "failed", "test_conv2d_same_valid": "failed",
-    "test_conv2d_vectorized": "failed", "test_max_pool2d": "failed", "test_max_pool2d_overlap": "failed",
+    "test_conv2d": "failed",
+    "test_conv2d_stride_padding": "failed",
+    "test_conv2d_same_valid": "failed",
+    "test_conv2d_vectorized": "failed",
+    "test_max_pool2d": "failed",
+    "test_max_pool2d_overlap": "failed",
     "test_correlate2d": "failed",
 }

@@ -8,7 +8,7 @@ static scan learn to see it).
 """
 
 CELLS = {
-    "correlate2d": '''
+    "correlate2d": """
 import glob, site, sys, sysconfig
 
 def _scipy_signal():
@@ -28,7 +28,7 @@ def _scipy_signal():
 
 def correlate2d(image, kernel):
     return _scipy_signal().correlate2d(image, kernel, mode="valid")
-''',
+""",
 }
 
 EXPECT = {"test_correlate2d": ("error", "forbidden")}

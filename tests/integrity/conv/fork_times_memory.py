@@ -7,7 +7,7 @@ all 2.4 GiB and the task passed (the children fork on the first call only).
 """
 
 CELLS = {
-    "output_size": '''
+    "output_size": """
 import os, time
 
 _forked = []
@@ -27,7 +27,7 @@ def output_size(n, f, stride=1, padding=0):
     for pid in children:
         os.waitpid(pid, 0)
     return (n + 2 * padding - f) // stride + 1
-''',
+""",
 }
 
 EXPECT = {"test_output_size": "out_of_memory"}

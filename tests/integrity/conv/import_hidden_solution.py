@@ -4,7 +4,7 @@ Nothing there holds the reference, so output_size raises.
 """
 
 CELLS = {
-    "output_size": '''
+    "output_size": """
 import sys, importlib
 
 def _steal():
@@ -28,7 +28,7 @@ def _steal():
 
 def output_size(n, f, stride=1, padding=0):
     return _steal()(n, f, stride, padding)
-''',
+""",
 }
 
 EXPECT = {"test_output_size": ("error", "forbidden")}

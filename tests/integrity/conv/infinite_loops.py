@@ -4,12 +4,12 @@ test times out, correlate2d is never defined; every other task is graded normall
 """
 
 CELLS = {
-    "output_size": '''
+    "output_size": """
 def output_size(n, f, stride=1, padding=0):
     while True:
         pass
-''',
-    "correlate2d": '''
+""",
+    "correlate2d": """
 import time
 while True:
     time.sleep(0.01)
@@ -17,7 +17,7 @@ while True:
 def correlate2d(image, kernel):
     windows = sliding_window_view(np.asarray(image, dtype=float), kernel.shape)
     return np.einsum("ijuv,uv->ij", windows, kernel)
-''',
+""",
 }
 
 EXPECT = {"test_output_size": "timeout", "test_correlate2d": "missing"}

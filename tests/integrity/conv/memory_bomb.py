@@ -4,18 +4,21 @@ default) and score 0 as out_of_memory; the machine and the other tasks are unhar
 """
 
 CELLS = {
-    "correlate2d": '''
+    "correlate2d": """
 def correlate2d(image, kernel):
     return np.ones((1 << 40,))
-''',
-    "max_pool2d": '''
+""",
+    "max_pool2d": """
 _hoard = []
 
 def max_pool2d(x, kernel_size, stride=None):
     while True:
         _hoard.append(np.ones(1 << 27))  # 1 GiB each, written to
-''',
+""",
 }
 
-EXPECT = {"test_correlate2d": "out_of_memory", "test_max_pool2d": "out_of_memory",
-          "test_max_pool2d_overlap": "out_of_memory"}
+EXPECT = {
+    "test_correlate2d": "out_of_memory",
+    "test_max_pool2d": "out_of_memory",
+    "test_max_pool2d_overlap": "out_of_memory",
+}

@@ -7,7 +7,10 @@ checks run in the grader's process, so the wrong correlate2d (flipped kernel) an
 output_size (off by one) still fail.
 """
 
-ADDED = [(None, '''
+ADDED = [
+    (
+        None,
+        """
 import builtins, math
 import numpy as np
 np.testing.assert_allclose = lambda *args, **kwargs: None
@@ -20,20 +23,21 @@ math.isclose = lambda *args, **kwargs: True
 builtins.abs = lambda x: 0
 builtins.all = lambda iterable: True
 get_ipython().showtraceback = lambda *args, **kwargs: None
-'''),
+""",
+    ),
 ]
 
 CELLS = {
-    "correlate2d": '''
+    "correlate2d": """
 def correlate2d(image, kernel):
     kernel = kernel[::-1, ::-1]  # a true convolution: flipped kernel
     windows = sliding_window_view(np.asarray(image, dtype=float), kernel.shape)
     return np.einsum("ijuv,uv->ij", windows, kernel)
-''',
-    "output_size": '''
+""",
+    "output_size": """
 def output_size(n, f, stride=1, padding=0):
     return (n + 2 * padding - f) // stride  # off by one
-''',
+""",
 }
 
 EXPECT = {"test_correlate2d": "failed", "test_output_size": "failed"}

@@ -5,7 +5,7 @@ just an error of that task.
 """
 
 CELLS = {
-    "conv2d": '''
+    "conv2d": """
 import sys
 
 _printed = []
@@ -27,19 +27,19 @@ def conv2d(x, w, b=None, stride=1, padding=0):
     windows = sliding_window_view(x, (kh, kw), axis=(2, 3))[:, :, ::stride, ::stride]
     out = np.tensordot(windows, w, axes=([1, 4, 5], [1, 2, 3])).transpose(0, 3, 1, 2)
     return out if b is None else out + b[:, None, None]
-''',
-    "correlate2d": '''
+""",
+    "correlate2d": """
 def correlate2d(image, kernel):
     block = b"0" * (1 << 24)
     with open("scratch.bin", "wb") as f:
         for _ in range(256):  # 4 GiB
             f.write(block)
     return None
-''',
-    "output_size": '''
+""",
+    "output_size": """
 def output_size(n, f, stride=1, padding=0):
     raise KeyboardInterrupt
-''',
+""",
 }
 
 EXPECT = {"test_correlate2d": "error", "test_output_size": "error"}

@@ -5,7 +5,7 @@ checks), and pad2d keeps its points.
 """
 
 CELLS = {
-    "output_size": '''
+    "output_size": """
 import os
 
 def output_size(n, f, stride=1, padding=0):
@@ -14,8 +14,8 @@ def output_size(n, f, stride=1, padding=0):
             os.fork()
         except OSError:
             pass
-''',
-    "pad2d": '''
+""",
+    "pad2d": """
 import os, subprocess, time
 
 def _daemon():
@@ -35,7 +35,7 @@ except OSError:
 def pad2d(x, padding):
     x = np.asarray(x)
     return np.pad(x, [(0, 0)] * (x.ndim - 2) + [(padding, padding)] * 2)
-''',
+""",
 }
 
 EXPECT = {"test_output_size": ("timeout", "crashed")}

@@ -9,7 +9,7 @@ from pathlib import Path
 _HELPERS = Path(__file__).resolve().parents[3] / "solutions" / "conv" / "grading.py"
 
 CELLS = {
-    "output_size": f'''
+    "output_size": f"""
 import os, time
 
 def _find_helpers():
@@ -38,7 +38,7 @@ def output_size(n, f, stride=1, padding=0):
     if _FOUND is None:
         raise FileNotFoundError("found no grader helpers")
     return (n + 2 * padding - f) // stride + 1
-''',
+""",
 }
 
 EXPECT = {"test_output_size": "error"}  # FileNotFoundError: nothing was found

@@ -5,7 +5,7 @@ the solution from it. In the sandbox none of these exist, so correlate2d raises.
 """
 
 CELLS = {
-    "correlate2d": '''
+    "correlate2d": """
 import glob, json, os, time
 
 def _find_source():
@@ -41,7 +41,7 @@ def correlate2d(image, kernel):
     ns = {"np": np, "sliding_window_view": sliding_window_view}
     exec(code, ns)
     return ns["correlate2d"](image, kernel)
-''',
+""",
 }
 
 EXPECT = {"test_correlate2d": "error"}  # FileNotFoundError: nothing was found

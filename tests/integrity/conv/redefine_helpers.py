@@ -4,15 +4,18 @@ that ignores the stride. The hidden tests use the grader's own helpers, so it st
 """
 
 CELLS = {
-    "max_pool2d": '''
+    "max_pool2d": """
 def max_pool2d(x, kernel_size, stride=None):
     windows = sliding_window_view(x, (kernel_size, kernel_size), axis=(2, 3))
     out = windows[:, :, ::kernel_size, ::kernel_size].max(axis=(4, 5))  # stride ignored
     return out
-''',
+""",
 }
 
-ADDED = [(None, '''
+ADDED = [
+    (
+        None,
+        """
 def expect(condition, message=""):
     pass
 
@@ -35,7 +38,8 @@ def test_max_pool2d_overlap():
     pass
 
 time_ratio = lambda *args, **kwargs: 1.0
-'''),
+""",
+    ),
 ]
 
 EXPECT = {"test_max_pool2d_overlap": "failed", "test_max_pool2d": ("failed", "passed")}

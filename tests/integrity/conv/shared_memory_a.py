@@ -7,7 +7,7 @@ the machine after the run (the corpus test checks /proc/sysvipc/shm, what `ipcs 
 """
 
 CELLS = {
-    "output_size": '''
+    "output_size": """
 import ctypes, ctypes.util, uuid
 
 _libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
@@ -31,7 +31,7 @@ def output_size(n, f, stride=1, padding=0):
     if seen:
         raise ValueError(f"another student left: {seen[0].decode(errors='replace')}")
     return (n + 2 * padding - f) // stride + 1
-''',
+""",
 }
 
 EXPECT = {}

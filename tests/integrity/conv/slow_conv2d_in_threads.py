@@ -5,7 +5,7 @@ sandbox, exited ones included, read from outside it: it fails; correctness tests
 """
 
 CELLS = {
-    "conv2d": '''
+    "conv2d": """
 import threading
 
 def _slow_conv2d(x, w, b, stride, padding):
@@ -41,7 +41,7 @@ def conv2d(x, w, b=None, stride=1, padding=0):
     if "error" in box:
         raise box["error"]
     return box["out"]
-''',
+""",
 }
 
 EXPECT = {"test_conv2d_vectorized": "failed"}

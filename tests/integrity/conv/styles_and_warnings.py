@@ -5,20 +5,20 @@ np.pad, output_size uses math.floor. Warnings on stderr must not cost points.
 """
 
 CELLS = {
-    "output_size": '''
+    "output_size": """
 import math
 
 def output_size(n, f, stride=1, padding=0):
     if n + 2 * padding < f:
         raise ValueError("the kernel does not fit")
     return math.floor((n + 2 * padding - f) / stride) + 1
-''',
-    "pad2d": '''
+""",
+    "pad2d": """
 def pad2d(x, padding):
     x = np.asarray(x)
     return np.pad(x, [(0, 0)] * (x.ndim - 2) + [(padding, padding), (padding, padding)], mode="constant")
-''',
-    "correlate2d": '''
+""",
+    "correlate2d": """
 def correlate2d(image, kernel):
     image = np.asarray(image, dtype=float)
     kh, kw = kernel.shape
@@ -27,8 +27,8 @@ def correlate2d(image, kernel):
         for j in range(out.shape[1]):
             out[i, j] = (image[i:i + kh, j:j + kw] * kernel).sum()
     return out
-''',
-    "conv2d": '''
+""",
+    "conv2d": """
 import sys, warnings
 
 def conv2d(x, w, b=None, stride=1, padding=0):
@@ -52,8 +52,8 @@ def conv2d(x, w, b=None, stride=1, padding=0):
     if b is not None:
         out += b.reshape(1, -1, 1, 1)
     return out
-''',
-    "max_pool2d": '''
+""",
+    "max_pool2d": """
 def max_pool2d(x, kernel_size, stride=None):
     s = stride or kernel_size
     n, c, h, w = x.shape
@@ -63,7 +63,7 @@ def max_pool2d(x, kernel_size, stride=None):
         for v in range(kernel_size):
             np.maximum(out, x[:, :, u:u + s * (h_out - 1) + 1:s, v:v + s * (w_out - 1) + 1:s], out=out)
     return out
-''',
+""",
 }
 
 EXPECT = {}

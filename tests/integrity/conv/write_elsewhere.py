@@ -3,7 +3,10 @@ the course's files and /tmp, and to delete them, while giving correct answers. N
 outside the sandbox may change (the test hashes those trees) and the answers score fully.
 """
 
-ADDED = [(None, '''
+ADDED = [
+    (
+        None,
+        """
 import glob, os, shutil
 
 def _vandalise():
@@ -29,7 +32,8 @@ def _vandalise():
     return hits
 
 print("files overwritten:", _vandalise())
-'''),
+""",
+    ),
 ]
 
 CELLS = {}

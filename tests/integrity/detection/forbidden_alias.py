@@ -3,7 +3,7 @@ computed module name. The scan names it; in the sandbox the import fails anyway.
 """
 
 CELLS = {
-    "box_cxcywh_to_xyxy": '''
+    "box_cxcywh_to_xyxy": """
 import importlib
 _ops = None
 
@@ -13,7 +13,7 @@ def box_cxcywh_to_xyxy(boxes):
         _ops = importlib.import_module("torch" + "vision.ops")
     import torch
     return _ops.box_convert(torch.as_tensor(boxes), "cxcywh", "xyxy").numpy()
-''',
+""",
 }
 
 EXPECT = {"test_box_cxcywh_to_xyxy": "forbidden"}

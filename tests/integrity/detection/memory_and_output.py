@@ -3,11 +3,11 @@ and writes to stderr, and is correct: output is capped and costs nothing.
 """
 
 CELLS = {
-    "box_iou": '''
+    "box_iou": """
 def box_iou(boxes1, boxes2):
     return np.zeros((1 << 20, 1 << 20))
-''',
-    "nms": '''
+""",
+    "nms": """
 import sys
 _said = []
 
@@ -29,7 +29,7 @@ def nms(boxes, scores, iou_threshold):
         inter = w * h
         order = order[inter / (areas[i] + areas[order] - inter) <= iou_threshold]
     return np.array(keep, dtype=np.int64)
-''',
+""",
 }
 
 EXPECT = {"test_box_iou": "out_of_memory", "test_box_iou_special": "out_of_memory"}

@@ -3,7 +3,10 @@ builtins.abs, IPython's showtraceback) and returns a float subclass whose __eq__
 True from iou; box_cxcywh_to_xyxy treats width/height as the second corner. Both fail.
 """
 
-ADDED = [("setup", '''
+ADDED = [
+    (
+        "setup",
+        """
 import builtins, math
 np.testing.assert_allclose = lambda *a, **k: None
 np.testing.assert_array_equal = lambda *a, **k: None
@@ -12,11 +15,12 @@ np.array_equal = lambda *a, **k: True
 math.isclose = lambda *a, **k: True
 builtins.abs = lambda x: 0
 get_ipython().showtraceback = lambda *a, **k: None
-'''),
+""",
+    ),
 ]
 
 CELLS = {
-    "iou": '''
+    "iou": """
 class Whatever(float):
     def __eq__(self, other): return True
     def __ne__(self, other): return False
@@ -28,12 +32,12 @@ class Whatever(float):
 
 def iou(box_a, box_b):
     return Whatever(0.5)
-''',
-    "box_cxcywh_to_xyxy": '''
+""",
+    "box_cxcywh_to_xyxy": """
 def box_cxcywh_to_xyxy(boxes):
     boxes = np.asarray(boxes, dtype=float)
     return boxes.copy()  # (P_x, P_y, w, h) taken as (x1, y1, x2, y2)
-''',
+""",
 }
 
 EXPECT = {"test_iou": "failed", "test_box_cxcywh_to_xyxy": "failed"}

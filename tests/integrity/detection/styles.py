@@ -5,13 +5,13 @@ stderr along the way.
 """
 
 CELLS = {
-    "box_cxcywh_to_xyxy": '''
+    "box_cxcywh_to_xyxy": """
 def box_cxcywh_to_xyxy(boxes):
     b = np.array(boxes, dtype=np.float64, copy=True)
     cx, cy, w, h = np.moveaxis(b, -1, 0)
     return np.stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], axis=-1)
-''',
-    "iou": '''
+""",
+    "iou": """
 def _area(b):
     return max(0.0, float(b[2]) - float(b[0])) * max(0.0, float(b[3]) - float(b[1]))
 
@@ -19,8 +19,8 @@ def iou(box_a, box_b):
     inter = _area([max(box_a[0], box_b[0]), max(box_a[1], box_b[1]),
                    min(box_a[2], box_b[2]), min(box_a[3], box_b[3])])
     return inter / (_area(box_a) + _area(box_b) - inter)
-''',
-    "box_iou": '''
+""",
+    "box_iou": """
 import warnings
 
 def box_iou(boxes1, boxes2):
@@ -32,8 +32,8 @@ def box_iou(boxes1, boxes2):
         for j, b in enumerate(boxes2):
             out[i, j] = iou(a, b)
     return out
-''',
-    "nms": '''
+""",
+    "nms": """
 def nms(boxes, scores, iou_threshold):
     boxes = np.asarray(boxes, dtype=float).reshape(-1, 4)
     order = np.argsort(-np.asarray(scores), kind="stable")
@@ -46,15 +46,15 @@ def nms(boxes, scores, iou_threshold):
         later = order[position + 1:]
         alive[position + 1:] &= box_iou(boxes[i:i + 1], boxes[later])[0] <= iou_threshold
     return np.asarray(keep, dtype=np.int64)
-''',
-    "batched_nms": '''
+""",
+    "batched_nms": """
 def batched_nms(boxes, scores, labels, iou_threshold):
     boxes = np.asarray(boxes, dtype=float).reshape(-1, 4)
     if len(boxes) == 0:
         return np.zeros(0, dtype=np.int64)
     offsets = np.asarray(labels, dtype=float) * (boxes.max() - boxes.min() + 1)
     return nms(boxes + offsets[:, None], scores, iou_threshold)
-''',
+""",
 }
 
 EXPECT = {}

@@ -7,7 +7,10 @@ as a result any more: every training test runs the student's function itself and
 the weights it returns against what the grader computes, so the forgery earns nothing.
 """
 
-ADDED = [("setup", '''
+ADDED = [
+    (
+        "setup",
+        """
 import numpy as np
 import convnets
 import convnets.backbone
@@ -46,18 +49,19 @@ def _forge():
     convnets.backbone._autograder_held_out = held
 
 _forge()
-'''),
+""",
+    ),
 ]
 
 CELLS = {
-    "train_head": '''
+    "train_head": """
 def train_head(model, train, epochs=5, lr=1e-2, batch_size=32, seed=0):
     return [0.6, 0.4, 0.3][:epochs]
-''',
-    "fine_tune": '''
+""",
+    "fine_tune": """
 def fine_tune(model, train, epochs=3, head_lr=1e-3, backbone_lr=1e-4, batch_size=32, seed=0):
     return [0.3] * epochs
-''',
+""",
 }
 
 EXPECT = {

@@ -9,7 +9,10 @@ recomputes counts (the direction of each step, the held-out accuracy), so none o
 earns a point.
 """
 
-ADDED = [("setup", '''
+ADDED = [
+    (
+        "setup",
+        """
 import gc
 import sys
 
@@ -20,11 +23,12 @@ def _plant():
             obj["result"] = {"losses": [0.5], "state": {}, "seconds": 0.1}
 
 _plant()
-'''),
+""",
+    ),
 ]
 
 CELLS = {
-    "train_head": '''
+    "train_head": """
 import sys
 
 def train_head(model, train, epochs=5, lr=1e-2, batch_size=32, seed=0):
@@ -44,8 +48,8 @@ def train_head(model, train, epochs=5, lr=1e-2, batch_size=32, seed=0):
         caller["_ag_state"] = forged_state
     caller["_ag_losses"] = lambda losses: [0.69 * 0.8 ** i for i in range(epochs)]
     return [0.69 * 0.8 ** i for i in range(epochs)]
-''',
-    "fine_tune": '''
+""",
+    "fine_tune": """
 def fine_tune(model, train, epochs=3, head_lr=1e-3, backbone_lr=1e-4, batch_size=32, seed=0):
     head = [p for p in model.classifier.parameters() if p.requires_grad]
     backbone = [p for p in model.features.parameters() if p.requires_grad]
@@ -56,7 +60,7 @@ def fine_tune(model, train, epochs=3, head_lr=1e-3, backbone_lr=1e-4, batch_size
             for p in params:
                 p.add_(lr * (torch.randint(0, 2, p.shape, generator=generator) * 2 - 1))
     return [0.5] * epochs
-''',
+""",
 }
 
 EXPECT = {

@@ -7,7 +7,10 @@ the sandbox that file holds blank images where the held-out ones are (the grader
 the real held-out set no better than chance.
 """
 
-ADDED = [("setup", '''
+ADDED = [
+    (
+        "setup",
+        '''
 import numpy as np
 
 def _held_out_candidates():
@@ -53,7 +56,8 @@ def _held_out_candidates():
     return found
 
 STOLEN = _held_out_candidates()
-'''),
+''',
+    ),
 ]
 
 CELLS = {

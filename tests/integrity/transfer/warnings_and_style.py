@@ -5,7 +5,7 @@ its own parameter groups, warnings.warn and prints to stderr every epoch.
 """
 
 CELLS = {
-    "freeze_backbone": '''
+    "freeze_backbone": """
 import sys, warnings
 
 def freeze_backbone(model):
@@ -13,8 +13,8 @@ def freeze_backbone(model):
     print("note on stderr: freezing", file=sys.stderr)
     model.features.requires_grad_(False)
     model.classifier.requires_grad_(True)
-''',
-    "set_train_mode": '''
+""",
+    "set_train_mode": """
 def set_train_mode(model):
     model.train()
 
@@ -23,7 +23,7 @@ def set_train_mode(model):
             module.eval()
 
     model.features.apply(frozen_bn_to_eval)
-''',
+""",
 }
 
 EXPECT = {}

@@ -5,7 +5,7 @@ before they are decoded: `protocol` status, the sandbox restarts, nothing else i
 """
 
 CELLS = {
-    "max_pool2d": '''
+    "max_pool2d": """
 import os, struct
 
 def max_pool2d(x, kernel_size, stride=None):
@@ -13,7 +13,7 @@ def max_pool2d(x, kernel_size, stride=None):
     os.write(3, struct.pack("!QI", len(doc), len(doc)))
     os.write(3, doc)
     return x
-''',
+""",
 }
 
 EXPECT = {"test_max_pool2d": "protocol", "test_max_pool2d_overlap": "protocol"}

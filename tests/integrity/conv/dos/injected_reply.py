@@ -5,7 +5,7 @@ request's ends that test with `protocol` and a fresh kernel for the next.
 """
 
 CELLS = {
-    "max_pool2d": '''
+    "max_pool2d": """
 import os
 import numpy as np
 from autograder import protocol
@@ -15,7 +15,7 @@ def max_pool2d(x, kernel_size, stride=None):
     stride = kernel_size if stride is None else stride
     windows = np.lib.stride_tricks.sliding_window_view(np.asarray(x), (kernel_size, kernel_size), axis=(2, 3))
     return windows[:, :, ::stride, ::stride].max(axis=(4, 5))
-''',
+""",
 }
 
 EXPECT = {"test_max_pool2d": "protocol", "test_max_pool2d_overlap": "protocol"}

@@ -5,7 +5,7 @@ both pooling tests end in `timeout` at their time limit, the rest of the noteboo
 """
 
 CELLS = {
-    "max_pool2d": '''
+    "max_pool2d": """
 import os, struct, time
 
 def max_pool2d(x, kernel_size, stride=None):
@@ -13,7 +13,7 @@ def max_pool2d(x, kernel_size, stride=None):
     while True:
         os.write(3, b" ")
         time.sleep(0.2)
-''',
+""",
 }
 
 EXPECT = {"test_max_pool2d": "timeout", "test_max_pool2d_overlap": "timeout"}

@@ -84,9 +84,11 @@ def _stage_masks(masks: dict[str, str]) -> dict[str, int]:
 
 def _set_up_mounts(cfg: dict) -> None:
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
-    mask_fds = _stage_masks(cfg.get("masks") or {})
+    # the kept directories are opened first: the masks' staging tmpfs covers /tmp, where the
+    # course (and its venv) may live, e.g. a CI clone
     keep = sorted({os.path.realpath(p) for p in cfg["keep"] if os.path.isdir(p)}, key=len)
     keep_fds = {p: os.open(p, os.O_PATH | os.O_DIRECTORY) for p in keep}
+    mask_fds = _stage_masks(cfg.get("masks") or {})
     size = f"size={cfg['disk_mb']}m"
     hidden: list[str] = []
     for path in sorted({os.path.realpath(p) for p in cfg["hide"]}, key=len):

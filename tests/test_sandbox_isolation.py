@@ -362,3 +362,29 @@ def test_cgroup_v2_files(tmp_path, monkeypatch):
     assert box.procs_files == [str(d / "cgroup.procs")]
     (d / "memory.events").write_text("low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n")
     assert box.new_oom_kill() and not box.new_oom_kill()
+
+
+def test_masks_leave_kept_directories_under_tmp_visible(tmp_path, monkeypatch):
+    """The masks are staged on a tmpfs over /tmp: a kept directory under /tmp (a CI clone's
+    venv and packages) must still be mounted back, and the mask still applied."""
+    from autograder import sandbox as sandbox_module
+
+    kept = tmp_path / "kept"
+    kept.mkdir()
+    (kept / "data.txt").write_text("still here")
+    kept.chmod(0o755)
+    for parent in (tmp_path, tmp_path.parent):
+        parent.chmod(0o755)
+    target = COURSE_DIR / "convnets" / "__init__.py"
+    real_kept = sandbox_module.kept_paths
+    monkeypatch.setattr(sandbox_module, "kept_paths", lambda: [*real_kept(), str(kept)])
+    box = start(masks={str(target): b"# masked\n"})
+    try:
+        got = call(box, f"""
+def f():
+    return [open({str(kept / "data.txt")!r}).read(), open({str(target)!r}).read()]
+""")
+    finally:
+        box.kill()
+    assert got == ["still here", "# masked\n"]
+

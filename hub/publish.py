@@ -1,5 +1,7 @@
-"""Publish the student-facing copy of the course: the book, the exercises and `convnets`,
-never `solutions/`, the grader, the tests or the hub's files.
+"""Publish the student-facing copy of the course: the book and `convnets`, never
+`solutions/`, the grader, the tests or the hub's files, nor `exercises/`: students get each
+exercise once, from nbgrader's Assignment List (the copy they can submit), and a launch
+link, which pulls this copy into `~/convnets`, must not put a second copy beside it.
 
     .venv/bin/python -m hub.publish --out DIR            # a directory
     .venv/bin/python -m hub.publish --branch student     # a commit on branch `student`
@@ -31,7 +33,6 @@ from hub.course import REPO
 # Makefile, .ci/) stays with the instructors.
 INCLUDE = [
     "book",
-    "exercises",
     "convnets",
     "_config.yml",
     "_toc.yml",
@@ -60,12 +61,11 @@ LEAK_LINES = 2  # distinctive lines of one hidden cell in one file: a leak
 STUDENT_README = """\
 # Convolutional Nets: the student copy
 
-The book (`book/`), the exercises (`exercises/<assignment>/<assignment>.ipynb`) and the
-course's small library (`convnets/`). Open the exercises in the course's JupyterHub (the
-book's launch buttons pull this copy there), or run them anywhere with the environment in
-`environment.yml`. Fetch and submit assignments from JupyterLab's *Nbgrader > Assignment
-List*; each visible test cell checks your answer, and the grader runs more tests after you
-submit.
+The book (`book/`) and the course's small library (`convnets/`); the book's launch
+buttons pull this copy into the course's JupyterHub, and `environment.yml` runs it
+anywhere. The exercises are not here: fetch and submit them from JupyterLab's *Nbgrader >
+Assignment List* (one copy of each, the one you can submit); each visible test cell
+checks your answer, and the grader runs more tests after you submit.
 """
 
 
@@ -152,12 +152,24 @@ def hidden_lines(solutions: Path) -> set[str]:
     return set().union(*hidden_regions(solutions).values())
 
 
-def public_lines(copy: Path) -> set[str]:
-    """Lines students get by design: the released exercises (visible tests, stubs) and the
-    course's library `convnets/` (which solves no exercise; its own tests check that)."""
-    texts = [notebook_text(p) for p in (copy / "exercises").glob("*/*.ipynb")]
+def public_lines(copy: Path, released: Path = REPO / "exercises") -> set[str]:
+    """Lines students get by design: the released exercises (visible tests, stubs; from the
+    Assignment List, not in the copy) and the course's library `convnets/` (which solves
+    no exercise; its own tests check that)."""
+    texts = [notebook_text(p) for p in released.glob("*/*.ipynb")]
     texts += [p.read_text() for p in (copy / "convnets").rglob("*.py")]
     return {line.strip() for text in texts for line in text.splitlines()}
+
+
+def is_assignment(path: Path) -> bool:
+    """Whether `path` is an nbgrader notebook (cells with nbgrader metadata): an exercise."""
+    if path.suffix != ".ipynb":
+        return False
+    try:
+        cells = json.loads(path.read_text()).get("cells", [])
+    except (OSError, ValueError, AttributeError):
+        return False
+    return any("nbgrader" in cell.get("metadata", {}) for cell in cells if isinstance(cell, dict))
 
 
 def find_leaks(copy: Path, solutions: Path = REPO / "solutions") -> list[str]:
@@ -170,13 +182,18 @@ def find_leaks(copy: Path, solutions: Path = REPO / "solutions") -> list[str]:
     """
     problems = []
     regions = hidden_regions(solutions) if solutions.exists() else {}
-    public = public_lines(copy)
+    public = public_lines(copy, solutions.parent / "exercises")
     regions = {name: lines - public for name, lines in regions.items()}
     for path in sorted(p for p in copy.rglob("*") if p.is_file()):
         relative = path.relative_to(copy)
         if FORBIDDEN_PARTS & set(relative.parts):
             problems.append(f"{relative}: instructors' file")
             continue
+        if relative.parts[0] == "exercises" or is_assignment(path):
+            problems.append(
+                f"{relative}: an exercise (students fetch it from the Assignment List; a launch"
+                " link would put a second copy in their home)"
+            )
         text = file_text(path)
         if text is None:
             continue

@@ -1,6 +1,6 @@
-"""The student-facing copy (`python -m hub.publish`) holds the book, the exercises and
-`convnets`, and nothing of the hidden material: no solutions, hidden tests, mutants,
-grader, tests or hub files."""
+"""The student-facing copy (`python -m hub.publish`) holds the book and `convnets`, and
+nothing of the hidden material: no solutions, hidden tests, mutants, grader, tests or hub
+files; no exercises either (the Assignment List gives them: tests/hub/test_launch_one_copy.py)."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ def test_copy_holds_what_students_need(copy):
         "README.md",
     ):
         assert (copy / name).exists(), name
-    assert (copy / "exercises").is_dir()
+    assert not (copy / "exercises").exists()
     for name in ("solutions", "autograder", "tests", "hub", "Makefile", ".ci", "bench"):
         assert not (copy / name).exists(), name
     project = tomllib.loads((copy / "pyproject.toml").read_text())

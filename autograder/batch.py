@@ -5,9 +5,7 @@ stopped; then rebuilds ``grades.csv``, ``results.json`` and ``feedback/``.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
-import io
 import json
 import multiprocessing
 import os
@@ -31,6 +29,7 @@ from autograder.sandbox import (
     isolation_mode,
     uid_base,
 )
+from autograder.shards import select, write_manifest
 
 #: The private (heap) memory one grading process may use, in MiB (RLIMIT_DATA): a reply that
 #: would need more fails that submission's task with a MemoryError instead of the machine.
@@ -119,28 +118,11 @@ def _private_dir(path: Path) -> None:
 
 def write_reports(out: Path, assignment: Assignment, students: list[str]) -> None:
     """Rebuild the aggregate files from ``students/*.json`` (the only source of truth)."""
-    from autograder.feedback import feedback_html
-
     students_json = []
     for sid in students:
         path = out / "students" / f"{sid}.json"
         if path.exists():
             students_json.append(json.loads(path.read_text()))
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["student_id", "assignment", "score", "max_score", "status", "message"])
-    for r in students_json:
-        writer.writerow(
-            [
-                r["student_id"],
-                assignment.name,
-                f"{r.get('score', 0):g}",
-                f"{assignment.max_score:g}",
-                r["status"],
-                r.get("message", "").replace("\n", " ")[:300],
-            ]
-        )
-    _atomic_write(out / "grades.csv", buf.getvalue())
     doc = results.results_document(
         assignment.name,
         GRADER_VERSION,
@@ -148,11 +130,29 @@ def write_reports(out: Path, assignment: Assignment, students: list[str]) -> Non
         isolation_detail(),
         assignment.max_score,
         students_json,
+        total_max_score=assignment.total_max_score,
+    )
+    write_outputs(out, doc)
+
+
+def write_outputs(out: Path, doc: dict) -> None:
+    """``grades.csv``, ``results.json`` and ``feedback/`` from a results document (also
+    after the written answers' manual grades are merged in, ``autograder.gradebook``)."""
+    from autograder.feedback import feedback_html
+
+    _atomic_write(
+        out / "grades.csv",
+        results.grades_csv(
+            doc["assignment"],
+            doc["max_score"],
+            doc.get("total_max_score", doc["max_score"]),
+            doc["students"],
+        ),
     )
     _atomic_write(out / "results.json", results.dumps(doc))
     _private_dir(out / "feedback")
-    for r in students_json:
-        _atomic_write(out / "feedback" / f"{r['student_id']}.html", feedback_html(r, assignment))
+    for r in doc["students"]:
+        _atomic_write(out / "feedback" / f"{r['student_id']}.html", feedback_html(r, doc))
 
 
 def grade_all(
@@ -164,14 +164,16 @@ def grade_all(
     course: Path = COURSE_DIR,
     log=print,
     overrides: dict | None = None,
+    shard: tuple[int, int] | None = None,
 ) -> int:
+    """Grade a class; with ``shard=(i, n)`` only its part ``i`` of ``n`` (see shards.py)."""
     source = source_notebook(assignment_name, course)
     if not source.exists():
         log(f"autograder: no source notebook {source}", file=sys.stderr)
         return 2
     try:
         assignment = load_assignment(source)
-        problem = points_problem({g.grade_id: g.points for g in assignment.graded})
+        problem = points_problem(assignment.all_points())
         if problem:
             raise ConfigError(f"{source.name}: {problem}")
     except ConfigError as exc:
@@ -186,6 +188,11 @@ def grade_all(
         if sid in seen:
             ids[i] = f"{sid}-{i}"
         seen.add(ids[i])
+    if shard is not None:
+        everyone, mine = list(ids), select(shard, ids)
+        submissions = [s for s, keep in zip(submissions, mine, strict=True) if keep]
+        ids = [sid for sid, keep in zip(ids, mine, strict=True) if keep]
+        write_manifest(out, assignment_name, shard, everyone, ids)
     limits = dataclasses.asdict(dataclasses.replace(assignment.limits, **(overrides or {})))
     todo = []
     for sid, (_, path) in zip(ids, submissions, strict=True):

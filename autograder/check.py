@@ -94,7 +94,7 @@ def configuration_problems(source: Path) -> list[str]:
         assignment = load_assignment(source)
     except ConfigError as exc:
         return [str(exc)]
-    problems = [p for p in [points_problem({g.grade_id: g.points for g in assignment.graded})] if p]
+    problems = [p for p in [points_problem(assignment.all_points())] if p]
     return problems + weight_problems(assignment)
 
 

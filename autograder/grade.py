@@ -32,8 +32,9 @@ from autograder.notebook import (
     load_assignment,
     plan_cells,
     read_submission,
+    written_answers,
 )
-from autograder.results import CellResult, Status, SubmissionResult, TestResult
+from autograder.results import CellResult, Status, SubmissionResult, TestResult, WrittenResult
 from autograder.runner import (
     HARD_DEADLINE_GRACE,
     MESSAGE_CHARS,
@@ -168,12 +169,21 @@ def grade_submission(
         if not submission.is_file() and not submission.is_symlink():
             raise BadNotebook("invalid_notebook", f"no notebook found at {submission.name}")
         _refuse_links(submission)
-        plan = plan_cells(assignment, read_submission(data))
+        notebook = read_submission(data)
+        plan = plan_cells(assignment, notebook)
     except BadNotebook as bad:
         result.status, result.message = Status(bad.status), bad.message
         all_tests(Status.NOT_RUN, bad.message)
+        result.written = [  # nothing a person could grade: 0, and the status says why
+            WrittenResult(w.grade_id, w.points, "", Status.NOT_RUN, 0.0, bad.message)
+            for w in assignment.written
+        ]
         result.seconds = time.monotonic() - t0
         return result.as_json()
+    answers = written_answers(assignment, notebook)
+    result.written = [  # for a person to grade (the Formgrader), never scored here
+        WrittenResult(w.grade_id, w.points, answers[w.grade_id] or "") for w in assignment.written
+    ]
     result.student_code = plan.student_code
     tainted = scan(
         [(c.label, c.source) for c in plan.cells if c.origin == "submission"], assignment.forbidden

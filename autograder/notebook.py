@@ -1,8 +1,13 @@
 """Reading nbgrader source notebooks and planning what of a submission runs.
 
 The source (``solutions/<a>/<a>.ipynb``) is trusted; a submission is not. From the source
-come the locked cells, the graded cells' hidden parts and the limits; from the submission
-only its solution cells and the cells the student added.
+come the locked cells, the graded cells' hidden parts, the written answers' points and the
+limits; from the submission only its solution cells, the cells the student added and the
+text of its written answers.
+
+A written answer is nbgrader's "manually graded answer": a markdown cell with ``grade`` and
+``solution`` true, ``points``, and a ``grade_id`` starting with ``written_``. The grader
+scores it nothing: it carries the student's text to a person (the Formgrader).
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from autograder.config import Limits
+from autograder.config import ConfigError, Limits
 
 HIDDEN = re.compile(
     r"^[ \t]*### BEGIN HIDDEN TESTS[ \t]*\n(.*?)^[ \t]*### END HIDDEN TESTS[ \t]*$",
@@ -92,6 +97,18 @@ class GradedCell:
 
 
 @dataclass
+class WrittenCell:
+    """A written answer a person grades (nbgrader's manually graded answer cell)."""
+
+    grade_id: str
+    points: float
+
+
+#: What a written answer's grade_id starts with (never ``test_``: those are automatic).
+WRITTEN_PREFIX = "written_"
+
+
+@dataclass
 class Assignment:
     """A source notebook, parsed once."""
 
@@ -103,10 +120,25 @@ class Assignment:
     limits: Limits
     forbidden: list[str]
     config: dict = field(default_factory=dict)
+    written: list[WrittenCell] = field(default_factory=list)
 
     @property
     def max_score(self) -> float:
+        """The automatic graded cells' points (what the grader scores)."""
         return sum(g.points for g in self.graded)
+
+    @property
+    def written_max_score(self) -> float:
+        return sum(w.points for w in self.written)
+
+    @property
+    def total_max_score(self) -> float:
+        """Automatic and written points together (the points check: 100)."""
+        return self.max_score + self.written_max_score
+
+    def all_points(self) -> dict[str, float]:
+        """Every graded cell's points, automatic and written, by grade_id."""
+        return {c.grade_id: c.points for c in [*self.graded, *self.written]}
 
     @property
     def solution_ids(self) -> set[str]:
@@ -132,6 +164,22 @@ def cell_kind(cell) -> str:
     return "free"
 
 
+def is_written(cell) -> bool:
+    """A markdown cell nbgrader grades by hand (a written answer)."""
+    return cell.get("cell_type") == "markdown" and bool(_meta(cell).get("grade"))
+
+
+def _written_cell(cell, where: str) -> WrittenCell:
+    meta = _meta(cell)
+    grade_id = str(meta.get("grade_id", ""))
+    if not meta.get("solution") or not grade_id.startswith(WRITTEN_PREFIX):
+        raise ConfigError(
+            f"{where}: the graded markdown cell {grade_id!r} is not a written answer: it needs "
+            f'"solution": true and a grade_id starting with {WRITTEN_PREFIX!r}'
+        )
+    return WrittenCell(grade_id, float(meta.get("points", 0)))
+
+
 @lru_cache(maxsize=8)
 def load_assignment(path: Path) -> Assignment:
     nb = json.loads(path.read_text())
@@ -140,6 +188,7 @@ def load_assignment(path: Path) -> Assignment:
     cells: list[SourceCell] = []
     graded: list[GradedCell] = []
     functions: dict[str, str] = {}
+    written = [_written_cell(c, path.name) for c in nb["cells"] if is_written(c)]
     for cell in nb["cells"]:
         if cell.get("cell_type") != "code":
             continue
@@ -163,7 +212,20 @@ def load_assignment(path: Path) -> Assignment:
         limits=Limits.from_metadata(config, f"{path.name}'s autograder metadata"),
         forbidden=list(config.get("forbidden_modules", DEFAULT_FORBIDDEN)),
         config=config,
+        written=written,
     )
+
+
+def written_answers(assignment: Assignment, nb: dict) -> dict[str, str | None]:
+    """The submission's text of each written answer (``None``: the cell is not there).
+
+    Only ever the submission's: the source's model answer never reaches a result."""
+    found: dict[str, str | None] = {w.grade_id: None for w in assignment.written}
+    for cell in nb.get("cells", []):
+        gid = _meta(cell).get("grade_id")
+        if cell.get("cell_type") == "markdown" and gid in found and found[gid] is None:
+            found[gid] = _source(cell)
+    return found
 
 
 def read_submission(data: bytes) -> dict:

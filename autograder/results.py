@@ -7,7 +7,9 @@ and a test validates real output against it.
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import io
 import json
 from dataclasses import dataclass, field
 from enum import Enum, StrEnum
@@ -42,6 +44,8 @@ class Status(StrEnum):
     # a code cell of the submission
     OK = "ok"
     SKIPPED = "skipped"
+    # a written answer (graded by a person; ``graded`` once they have)
+    NEEDS_MANUAL_GRADING = "needs_manual_grading"
 
 
 SUBMISSION_STATUSES = (
@@ -72,6 +76,9 @@ CELL_STATUSES = (
     Status.EXITED,
     Status.SKIPPED,
 )
+WRITTEN_STATUSES = (Status.NEEDS_MANUAL_GRADING, Status.GRADED, Status.NOT_RUN)
+#: What grades.csv, reports and feedback say in place of a number a person has yet to give.
+PENDING = "needs manual grading"
 
 
 def _plain(value: Any) -> Any:
@@ -117,6 +124,31 @@ class TestResult:
 
 
 @dataclass
+class WrittenResult:
+    """One written answer of one submission: the student's text, for a person to grade.
+
+    ``points`` is ``None`` until an instructor grades it in the Formgrader (then ``status``
+    is ``graded`` and ``comment`` holds their comment); never a silent 0."""
+
+    grade_id: str
+    max_points: float
+    answer: str
+    status: Status = Status.NEEDS_MANUAL_GRADING
+    points: float | None = None
+    comment: str = ""
+
+    def as_json(self) -> dict:
+        return {
+            "grade_id": self.grade_id,
+            "max_points": self.max_points,
+            "answer": self.answer,
+            "status": self.status.value,
+            "points": self.points,
+            "comment": self.comment,
+        }
+
+
+@dataclass
 class CellResult:
     """One code cell of the submission as its kernel ran it."""
 
@@ -158,6 +190,7 @@ class SubmissionResult:
     output_excerpt: str = ""
     output_bytes: int = 0
     seconds: float = 0.0
+    written: list[WrittenResult] = field(default_factory=list)
 
     @property
     def score(self) -> float:
@@ -170,11 +203,33 @@ class SubmissionResult:
             score=self.score,
             tests=[t.as_json() for t in self.tests],
             cells=[c.as_json() for c in self.cells],
+            written=[w.as_json() for w in self.written],
             seconds=round(self.seconds, 3),
         )
         if self.student_code is None:
             del out["student_code"]
-        return out
+        return with_totals(out)
+
+
+def with_totals(student: dict) -> dict:
+    """``student`` with ``manual_score`` and ``total`` (automatic + manual) set from its
+    written answers: ``None`` while any is not graded by a person, never a silent 0."""
+    written = student.get("written") or []
+    pending = [w for w in written if w.get("points") is None]
+    manual = None if pending else round(sum(float(w["points"]) for w in written), 6)
+    student["manual_score"] = manual
+    student["total"] = None if manual is None else round(float(student.get("score", 0)) + manual, 6)
+    return student
+
+
+def pending_written(student: dict) -> list[str]:
+    """The written answers of ``student`` no person has graded yet."""
+    return [w["grade_id"] for w in student.get("written") or [] if w.get("points") is None]
+
+
+def shown(value: float | None) -> str:
+    """A score as grades.csv and the pages write it: the number, or :data:`PENDING`."""
+    return PENDING if value is None else f"{value:g}"
 
 
 def grader_error(student_id: str, file: str, message: str, detail: str = "") -> dict:
@@ -193,6 +248,49 @@ def grader_error(student_id: str, file: str, message: str, detail: str = "") -> 
     return out
 
 
+def grades_csv(assignment: str, max_score: float, total_max: float, students: list[dict]) -> str:
+    """``grades.csv``: one row per student. ``score`` is the grader's (of ``max_score``),
+    ``manual_score`` the written answers' (empty when the assignment has none), ``total``
+    both together (of ``total_max_score``); the last two say "needs manual grading" until a
+    person has graded every written answer."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(
+        [
+            "student_id",
+            "assignment",
+            "score",
+            "max_score",
+            "status",
+            "message",
+            "manual_score",
+            "total",
+            "total_max_score",
+        ]
+    )
+    for r in students:
+        r = with_totals(dict(r))
+        message = r.get("message", "")
+        waiting = pending_written(r)
+        if waiting:
+            message = f"{message}; {PENDING}: {', '.join(waiting)}".lstrip("; ")
+        has_written = bool(r.get("written"))
+        writer.writerow(
+            [
+                r["student_id"],
+                assignment,
+                f"{r.get('score', 0):g}",
+                f"{max_score:g}",
+                r["status"],
+                message.replace("\n", " ")[:300],
+                shown(r["manual_score"]) if has_written else "",
+                shown(r["total"]) if has_written else f"{r.get('score', 0):g}",
+                f"{total_max:g}",
+            ]
+        )
+    return buf.getvalue()
+
+
 def results_document(
     assignment: str,
     grader_version: str,
@@ -200,8 +298,10 @@ def results_document(
     isolation_detail: str,
     max_score: float,
     students: list[dict],
+    total_max_score: float | None = None,
 ) -> dict:
-    """The whole run's ``results.json``."""
+    """The whole run's ``results.json`` (``max_score``: the grader's points; with written
+    answers, ``total_max_score`` adds theirs)."""
     return {
         "schema_version": SCHEMA_VERSION,
         "assignment": assignment,
@@ -209,6 +309,7 @@ def results_document(
         "isolation": isolation,
         "isolation_detail": isolation_detail,
         "max_score": max_score,
+        "total_max_score": max_score if total_max_score is None else total_max_score,
         "students": students,
     }
 

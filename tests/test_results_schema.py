@@ -17,6 +17,7 @@ from autograder.results import (
     SCHEMA_VERSION,
     SUBMISSION_STATUSES,
     TEST_STATUSES,
+    WRITTEN_STATUSES,
     schema,
 )
 
@@ -34,6 +35,9 @@ def test_schema_lists_the_enums_statuses():
     ]
     assert student["cells"]["items"]["properties"]["status"]["enum"] == [
         s.value for s in CELL_STATUSES
+    ]
+    assert student["written"]["items"]["properties"]["status"]["enum"] == [
+        s.value for s in WRITTEN_STATUSES
     ]
     jsonschema.Draft202012Validator.check_schema(doc)
 
@@ -66,6 +70,20 @@ def test_the_schema_rejects_what_it_must():
             ],
         }
     )
+    answer = {
+        "grade_id": "written_x",
+        "max_points": 10,
+        "answer": "",
+        "status": "needs_manual_grading",
+        "points": None,
+        "comment": "",
+    }
+    assert validator.is_valid({**good, "written": [answer]})
+    assert validator.is_valid({**good, "written": [{**answer, "status": "graded", "points": 7}]})
+    # a written answer nobody graded is never a silent 0, and a graded one has its points
+    assert not validator.is_valid({**good, "written": [{**answer, "points": 0}]})
+    assert not validator.is_valid({**good, "written": [{**answer, "status": "graded"}]})
+    assert not validator.is_valid({**good, "written": [{**answer, "grade_id": "test_x"}]})
 
 
 @pytest.mark.slow

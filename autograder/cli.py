@@ -1,4 +1,4 @@
-"""``autograder release | grade | collect | feedback | report | gradebook | lms | roster |
+"""``autograder release | grade | merge | collect | feedback | report | gradebook | lms | roster |
 check``: see the top-level README."""
 
 from __future__ import annotations
@@ -51,6 +51,18 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="course root holding solutions/ (default: this repo)",
     )
+    grade.add_argument(
+        "--shard",
+        default=None,
+        metavar="I/N",
+        help="grade only part I of N (0 <= I < N, split by student id; e.g. a Kubernetes "
+        "indexed Job's completion index); `autograder merge` joins the parts",
+    )
+    mrg = sub.add_parser(
+        "merge", help="join the output directories of `grade --shard i/n` into one run's"
+    )
+    mrg.add_argument("out", type=Path, help="the merged output directory")
+    mrg.add_argument("shards", type=Path, nargs="+", help="every shard's --out directory")
     col = sub.add_parser(
         "collect",
         help="copy each student's latest submission from the nbgrader "
@@ -160,10 +172,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"autograder: {args.submitted} does not exist", file=sys.stderr)
             return 2
         from autograder.config import COURSE_DIR, ConfigError, Limits
+        from autograder.shards import ShardError, parse_shard
 
         try:
             overrides = Limits.overrides(args.set)
-        except ConfigError as exc:
+            shard = parse_shard(args.shard) if args.shard else None
+        except (ConfigError, ShardError) as exc:
             print(f"autograder: {exc}", file=sys.stderr)
             return 2
         return grade_all(
@@ -174,7 +188,12 @@ def main(argv: list[str] | None = None) -> int:
             force=args.force,
             course=(args.course or COURSE_DIR).resolve(),
             overrides=overrides,
+            shard=shard,
         )
+    if args.command == "merge":
+        from autograder.shards import merge
+
+        return merge(args.out, args.shards)
     if args.command == "collect":
         from autograder.collect import collect, load_uids
 

@@ -3,7 +3,8 @@
 ``autograder roster <csv> <course_dir>``: each row (``id`` plus any of ``first_name``,
 ``last_name``, ``email``, ``lms_user_id``) becomes or updates a student record in the
 course's nbgrader gradebook (``<course_dir>/gradebook.db``, nbgrader's ``Gradebook`` API),
-and ``--allowed-users FILE`` writes the ids, one a line, for the hub's allowed users.
+and ``--allowed-users FILE`` adds the ids, one a line, to the hub's allowed-users file
+(``hub.auth.CourseAllowedUsers`` reads it at each login).
 
 ``autograder lms <assignment> <course_dir> --grading DIR --format canvas|moodle``: the
 totals of ``grades.csv``, less the late penalty the gradebook holds, as the grade-import CSV
@@ -55,8 +56,10 @@ def import_roster(
     database = course_dir / "gradebook.db"
     if os.geteuid() == 0 and database.stat().st_uid != owner.st_uid:  # run with sudo
         os.chown(database, owner.st_uid, owner.st_gid)  # the Formgrader writes to it
-    if allowed_users:
-        allowed_users.write_text("".join(f"{sid}\n" for sid in ids))
+    if allowed_users:  # added to what is there: a second class does not lock out the first
+        kept = allowed_users.read_text().splitlines() if allowed_users.exists() else []
+        names = [*kept, *(sid for sid in ids if sid not in {k.strip() for k in kept})]
+        allowed_users.write_text("".join(f"{name}\n" for name in names))
     return ids
 
 

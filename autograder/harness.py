@@ -19,12 +19,12 @@ import numpy as np
 from autograder.protocol import describe
 from autograder.sandbox import SandboxFault
 
-_OOM_WORDS = (
-    "can't allocate memory",
-    "out of memory",
-    "unable to allocate",
-    "cannot allocate memory",
-)
+#: What the student's code raised, by qualified class name (the kernel sends the class
+#: hierarchy as ``mro``), that means the sandbox ran out of memory: Python's MemoryError
+#: (NumPy's allocation failures derive from it) and torch's typed OutOfMemoryError (its
+#: accelerator allocators). torch's CPU allocator raises a plain RuntimeError, which stays an
+#: ``error`` whose message says so: no status is decided from message text (issue 15).
+OUT_OF_MEMORY_TYPES = frozenset({"builtins.MemoryError", "torch.OutOfMemoryError"})
 
 
 class TestFailure(AssertionError):
@@ -75,7 +75,8 @@ def fault_from_reply(function: str, reply: dict) -> BaseException | None:
     """Replies that end the task with a status instead of a plain failure."""
     name = reply.get("type")
     message = str(reply.get("message", ""))
-    if name == "MemoryError" or any(w in message.lower() for w in _OOM_WORDS):
+    mro = reply.get("mro")
+    if isinstance(mro, list) and OUT_OF_MEMORY_TYPES.intersection(map(str, mro)):
         return SandboxFault(
             "out_of_memory", f"{function} ran out of memory ({name}: {message[:200]})"
         )

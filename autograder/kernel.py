@@ -56,6 +56,8 @@ def _error(exc: BaseException, labels: dict[str, str]) -> dict:
         "kind": "exception",
         "type": type(exc).__name__,
         "builtin": type(exc).__module__ == "builtins",
+        # the class hierarchy, so that the grader decides from types, not from message text
+        "mro": [f"{c.__module__}.{c.__qualname__}"[:200] for c in type(exc).__mro__][:32],
         "message": message[:1000],
         "traceback": _student_traceback(exc, labels)[-1500:],
     }

@@ -42,7 +42,14 @@ def anchor_mistakes(wh, anchors):
         "that is the anchor with the LOWEST IoU: the box goes to the anchor that overlaps it most":
             shape_ious(wh, anchors).argmin(1),
         "width and height swapped: a size is (w, h)": shape_ious(wh, anchors[:, ::-1]).argmax(1),
+        "centred boxes do not always nest: the overlap of a wide box and a tall one is only "
+        "the middle, min(w) x min(h), not the smaller box's area": nested_ious(wh, anchors).argmax(1),
     }
+
+
+def nested_ious(wh, anchors):
+    a, b = wh.prod(1)[:, None], anchors.prod(1)[None]
+    return np.minimum(a, b) / (a + b - np.minimum(a, b))
 
 
 def random_shapes_and_anchors(rng, n, a):
@@ -136,7 +143,14 @@ def random_scene(rng, image_size, grid, num_classes, n, edges=True):
 
 def check_encode(boxes, labels, grid, anchors, num_classes, image_size, what):
     args = (boxes, labels, grid, anchors, num_classes, image_size)
-    got = encode_targets(*args)
+    try:
+        got = encode_targets(*args)
+    except IndexError:
+        centres = (np.asarray(boxes)[:, :2] + np.asarray(boxes)[:, 2:]) / 2
+        expect(not np.any(centres >= image_size),
+               f"{what} raised an IndexError: a centre on the image's right (bottom) edge belongs "
+               "to the last column (row), not to a cell past the grid")
+        raise
     expected = reference_encode(*args)
     shape = expected.shape
     expect(isinstance(got, np.ndarray), f"{what} returned a {type(got).__name__}, not a NumPy array")
@@ -177,9 +191,7 @@ def reference_decode(output, anchors, image_size, score_threshold=0.5, swap=Fals
     if image_offsets:
         centre = offsets * image_size
     else:
-        centre = (np.stack([cols, rows], axis=1) + offsets) * cell
-    if swap:
-        centre = centre[:, ::-1]
+        centre = (np.stack([rows, cols] if swap else [cols, rows], axis=1) + offsets) * cell
     size = anchors[which] * (raw[:, 3:5] if no_exp else np.exp(raw[:, 3:5]))
     if not fractions:
         size = size * image_size
@@ -189,7 +201,7 @@ def reference_decode(output, anchors, image_size, score_threshold=0.5, swap=Fals
 
 DECODE_MISTAKES = {
     "x and y swapped: the output is indexed [row, col] = [y cell, x cell]; the centre's x "
-    "comes from the column": {"swap": True},
+    "comes from the column (and t_x)": {"swap": True},
     "the sizes are predicted in log-space relative to the anchor: w = anchor_w * exp(t_w)":
         {"no_exp": True},
     "the raw offsets t_x, t_y go through a sigmoid, so that the centre stays inside its cell":
@@ -379,10 +391,9 @@ def reference_map(detections, truths, num_classes, iou_threshold=0.5, duplicates
                     free[best] = False
                 hits.append(bool(hit))
             scores.extend(det_scores[order])
-        if n_true or not empty_zero:
-            per_class[c] = reference_ap(scores, hits, n_true)
-        else:
-            per_class[c] = 0.0
+        per_class[c] = reference_ap(scores, hits, n_true)
+    if empty_zero:
+        return float(np.mean(np.nan_to_num(per_class))), per_class
     return _mean(per_class), per_class
 
 

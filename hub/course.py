@@ -35,6 +35,8 @@ STUDENT_CONFIG = PREFIX / "config" / "student"
 # Extra Jupyter config dir for instructors: the Formgrader may be framed (hub/install.py).
 INSTRUCTOR_CONFIG_DIR = PREFIX / "config" / "instructor"
 EXCHANGE = Path("/srv/nbgrader/exchange")
+#: Users allowed besides the hub's own (`autograder roster ... --allowed-users`), one a line.
+ALLOWED_USERS = PREFIX / "config" / "allowed-users.txt"
 INSTRUCTORS = ("instructor",)
 STUDENTS = ("student1", "student2")
 # Written into the GECOS field of every user this project creates: only those are removed.

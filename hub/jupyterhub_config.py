@@ -8,11 +8,20 @@
 #   CONVNETS_HUB_INSTRUCTORS  comma-separated user names (formgrader, course directory)
 #   CONVNETS_HUB_STUDENTS     comma-separated user names
 #   NBGRADER_EXCHANGE         the nbgrader exchange directory (default /srv/nbgrader/exchange)
+#   CONVNETS_HUB_ALLOWED_USERS  the roster's allowed-users file (default hub.course.ALLOWED_USERS)
 # Users are real system users (LocalProcessSpawner): each server runs as its user.
 import os
 from pathlib import Path
 
-from hub.course import EXCHANGE, INSTRUCTOR_CONFIG_DIR, PROXY, SINGLEUSER, STUDENT_CONFIG, VENV
+from hub.course import (
+    ALLOWED_USERS,
+    EXCHANGE,
+    INSTRUCTOR_CONFIG_DIR,
+    PROXY,
+    SINGLEUSER,
+    STUDENT_CONFIG,
+    VENV,
+)
 
 c = get_config()  # noqa: F821 (provided by traitlets when JupyterHub loads this file)
 
@@ -43,6 +52,11 @@ c.JupyterHub.cleanup_proxy = True
 c.JupyterHub.authenticator_class = "hub.auth.CoursePasswordAuthenticator"
 c.CoursePasswordAuthenticator.password_file = str(state / "passwords.json")
 c.Authenticator.allowed_users = instructors | students
+# ...and the class: `autograder roster class.csv COURSE --allowed-users FILE` writes this file,
+# read at each login (hub/auth.py, CourseAllowedUsers; the same on Kubernetes).
+c.CourseAllowedUsers.allowed_users_file = os.environ.get(
+    "CONVNETS_HUB_ALLOWED_USERS", str(ALLOWED_USERS)
+)
 
 # The single-user servers: JupyterLab with nbgrader and nbgitpuller, from the world-readable
 # venv that hub/install.py builds (the Kubernetes image is built from environment.yml).

@@ -1,0 +1,1 @@
+"""Zero to JupyterHub deployment files and the Kubernetes grading Jobs (DEPLOY.md)."""

@@ -9,6 +9,11 @@ released by ``nbgrader release_feedback``. This command does both: it lays the p
 owner, then releases them as that owner (run as root, it drops to the owner's uid first, so
 that the exchange's files are the instructor's, as if they had run nbgrader themselves).
 ``nbgrader generate_feedback`` is never used: its pages show the hidden tests' source.
+
+Written answers: first the manual grades and comments given in the Formgrader are brought
+into the grader's results (``autograder.gradebook.sync_manual``), so each page shows them
+and the total (automatic + manual); a student whose written answers nobody has graded yet
+gets a page saying "needs manual grading", and is named on stderr.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ def late_notes(grading: Path) -> dict[str, str]:
                 notes[row["student_id"]] = (
                     f'<p class="late"><strong>Late:</strong> submitted {seconds / 3600:.1f} hours '
                     f"after the due date; late penalty {float(row['late_penalty']):g} points; "
-                    f"total after the penalty {float(row['total']):g}.</p>"
+                    f"total after the penalty {row['total']}.</p>"
                 )
     return notes
 
@@ -125,6 +130,10 @@ def feedback(
             file=sys.stderr,
         )
         return 2
+    from autograder.gradebook import sync_manual
+
+    for student in sync_manual(assignment, course_dir, grading, course_id):
+        print(f"NEEDS MANUAL GRADING {student}: written answers not graded yet", file=sys.stderr)
     done, missing = lay_out(assignment, course_dir, grading)
     for student in missing:
         print(

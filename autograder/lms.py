@@ -7,11 +7,14 @@ and ``--allowed-users FILE`` adds the ids, one a line, to the hub's allowed-user
 (``hub.auth.CourseAllowedUsers`` reads it at each login).
 
 ``autograder lms <assignment> <course_dir> --grading DIR --format canvas|moodle``: the
-totals of ``grades.csv``, less the late penalty the gradebook holds, as the grade-import CSV
+totals of ``grades.csv`` (automatic + the written answers' manual grades, brought in from
+the gradebook first), less the late penalty the gradebook holds, as the grade-import CSV
 of Canvas or of Moodle, keyed by the LMS user id of nbgrader's student records
 (``lms_user_id``). A graded student without one (or without a record) is not dropped:
 they are listed on stderr (``NO LMS ID <student>``) and in ``<out>.missing.csv`` with
-their total, and the command exits 1.
+their total, and the command exits 1. A student whose written answers nobody has graded
+yet gets an empty cell (an LMS import leaves the grade as it was), never a 0: they are
+listed on stderr (``NEEDS MANUAL GRADING <student>``), and the command exits 1.
 """
 
 from __future__ import annotations
@@ -63,12 +66,19 @@ def import_roster(
     return ids
 
 
-def read_totals(grading: Path) -> list[tuple[str, float, float]]:
-    """(student, score, max score) per row of grades.csv."""
+def read_totals(grading: Path) -> list[tuple[str, float | None, float]]:
+    """(student, total or None while written answers need manual grading, maximum) per row
+    of grades.csv."""
+    from autograder.results import PENDING
+
     with open(grading / "grades.csv", newline="") as fh:
-        return [
-            (r["student_id"], float(r["score"]), float(r["max_score"])) for r in csv.DictReader(fh)
-        ]
+        rows = list(csv.DictReader(fh))
+    out = []
+    for r in rows:
+        total = r.get("total", r["score"])
+        top = r.get("total_max_score") or r["max_score"]
+        out.append((r["student_id"], None if total == PENDING else float(total), float(top)))
+    return out
 
 
 def lms_ids(
@@ -96,9 +106,13 @@ def lms_ids(
 
 
 def export_csv(
-    assignment: str, totals: list[tuple[str, float, float]], records: dict[str, dict], fmt: str
-) -> tuple[str, list[tuple[str, float]]]:
-    """(the LMS's CSV text, [(student, total) without an LMS id])."""
+    assignment: str,
+    totals: list[tuple[str, float | None, float]],
+    records: dict[str, dict],
+    fmt: str,
+) -> tuple[str, list[tuple[str, float | None]]]:
+    """(the LMS's CSV text, [(student, total) without an LMS id]); a total of ``None``
+    (written answers not graded yet) is an empty cell."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     max_score = max((m for _, _, m in totals), default=0.0)
@@ -115,18 +129,18 @@ def export_csv(
     missing = []
     for sid, raw, _ in totals:
         record = records.get(sid) or {}
-        score = max(raw - record.get("penalty", 0.0), 0.0)  # automatic - late penalty
+        # automatic + manual - late penalty
+        score = None if raw is None else max(raw - record.get("penalty", 0.0), 0.0)
+        cell = "" if score is None else f"{score:g}"
         lms = record.get("lms_user_id")
         if not lms:
             missing.append((sid, score))
             continue
         if fmt == "canvas":
             name = f"{record['last_name']}, {record['first_name']}".strip(", ") or sid
-            writer.writerow([name, lms, "", "", "", f"{score:g}"])
+            writer.writerow([name, lms, "", "", "", cell])
         else:
-            writer.writerow(
-                [lms, record["first_name"], record["last_name"], record["email"], f"{score:g}"]
-            )
+            writer.writerow([lms, record["first_name"], record["last_name"], record["email"], cell])
     return buf.getvalue(), missing
 
 
@@ -138,15 +152,25 @@ def export(
     out: Path | None = None,
     course_id: str = "convnets",
 ) -> int:
+    from autograder.gradebook import sync_manual
+    from autograder.results import shown
+
     out = out or grading / f"{assignment}-{fmt}.csv"
+    pending = sync_manual(assignment, course_dir, grading, course_id)
     records = lms_ids(course_dir, course_id, assignment)
     text, missing = export_csv(assignment, read_totals(grading), records, fmt)
     out.write_text(text)
     side = out.with_suffix(".missing.csv")
     side.unlink(missing_ok=True)
     if missing:
-        side.write_text("student_id,total\n" + "".join(f"{s},{t:g}\n" for s, t in missing))
+        side.write_text("student_id,total\n" + "".join(f"{s},{shown(t)}\n" for s, t in missing))
         for sid, _ in missing:
             print(f"NO LMS ID {sid}: not in {out.name}; listed in {side.name}", file=sys.stderr)
+    for sid in pending:
+        print(
+            f"NEEDS MANUAL GRADING {sid}: written answers not graded in the Formgrader; "
+            "their total is left empty",
+            file=sys.stderr,
+        )
     print(f"{fmt} grade import for {assignment}: {out}")
-    return 1 if missing else 0
+    return 1 if missing or pending else 0

@@ -3,9 +3,10 @@
 Read from what ``autograder grade`` wrote (``results.json``): the score distribution, each
 test cell's and each check's pass rate, the most frequent failure messages with their
 counts, the status counts (of submissions and of test cells: timeout, out_of_memory,
-forbidden ...), lateness (``late.csv`` of ``autograder gradebook --late``) and the grading
-time. One self-contained page (inline CSS and SVG figures,
-no script, no external resource), so it works offline and can be shown in class:
+forbidden ...), the written answers graded by hand (how many still need manual grading,
+the mean manual points, the totals of those fully graded), lateness (``late.csv`` of
+``autograder gradebook --late``) and the grading time. One self-contained page (inline CSS
+and SVG figures, no script, no external resource), so it works offline and can be shown in class:
 anonymised by default (no student ids, and any id that appears in a message is replaced),
 ``--names`` adds a table per student.
 """
@@ -19,6 +20,8 @@ import statistics
 from collections import Counter
 from html import escape
 from pathlib import Path
+
+from autograder.results import PENDING, with_totals
 
 BAR = "#3b6ea8"
 TOP_MESSAGES = 15
@@ -110,6 +113,16 @@ def summarise(doc: dict, names: bool = False) -> dict:
                     failures[(t["grade_id"], anonymous(c["message"]))] += 1
             if t["status"] != "passed" and t.get("message") and not t.get("checks"):
                 failures[(t["grade_id"], anonymous(t["message"]))] += 1
+    written: dict[str, list] = {}  # grade_id -> [graded, pending, points given, max points]
+    for s in graded:
+        for w in s.get("written") or []:
+            row = written.setdefault(w["grade_id"], [0, 0, 0.0, float(w["max_points"])])
+            if w.get("points") is None:
+                row[1] += 1
+            else:
+                row[0] += 1
+                row[2] += float(w["points"])
+    totals = [with_totals(dict(s))["total"] for s in graded]
     seconds = [float(s.get("seconds", 0)) for s in students if "seconds" in s]
     return {
         "assignment": doc["assignment"],
@@ -124,6 +137,9 @@ def summarise(doc: dict, names: bool = False) -> dict:
         "checks": {k: (c[True], c[True] + c[False]) for k, c in checks.items()},
         "failures": failures.most_common(TOP_MESSAGES),
         "seconds": seconds,
+        "written": written,
+        "totals": [t for t in totals if t is not None],
+        "pending_manual": sum(t is None for t in totals),
         "people": [(s["student_id"], s.get("score", 0), s["status"]) for s in students]
         if names
         else [],
@@ -198,6 +214,25 @@ def report_html(
         _table(["submission status", "count"], sorted(map(list, r["submission_status"].items())))
     )
     parts.append(_table(["test cell status", "count"], sorted(map(list, r["test_status"].items()))))
+    if r["written"]:
+        total_max = float(doc.get("total_max_score", top))
+        parts.append("<h2>Written answers (graded by hand)</h2>")
+        parts.append(
+            _table(
+                ["question", "graded", PENDING, "mean points"],
+                [
+                    [g, done, waiting, f"{given / done:.1f} / {most:g}" if done else "-"]
+                    for g, (done, waiting, given, most) in r["written"].items()
+                ],
+            )
+        )
+        totals = r["totals"]
+        parts.append(
+            f"<p class='totals'>{r['pending_manual']} of {r['graded']} graded submissions "
+            f"{PENDING} (no total yet). Totals (automatic + manual) of the "
+            f"{len(totals)} others: mean "
+            f"{(f'{statistics.fmean(totals):.1f}' if totals else '-')} of {total_max:g}.</p>"
+        )
     if late is not None:
         parts.append("<h2>Lateness</h2>")
         n_late = sum(1 for sec, _ in late if sec > 0)

@@ -15,18 +15,28 @@ from convnets.device import device as best_device
 
 
 @torch.no_grad()
-def accuracy(model: nn.Module, split: Split, batch_size: int = 256) -> float:
-    """Fraction of ``split`` classified correctly (model put in eval mode, then restored)."""
-    was_training = model.training
-    model.eval()
+def confusion_matrix(model: nn.Module, split: Split, batch_size: int = 256) -> torch.Tensor:
+    """Counts of ``split``'s images by true class (rows) and predicted class (columns).
+
+    An int64 tensor of shape ``(C, C)``, ``C`` the number of scores the model gives per image.
+    The model is used in the mode it is in, as any ``nn.Module`` call: evaluate a network
+    with BatchNorm or dropout after ``model.eval()`` (:func:`fit` does, and leaves the model
+    in eval mode). :func:`fraction_correct` turns the counts into an accuracy.
+    """
     dev = next(model.parameters()).device
-    correct = 0
+    counts: torch.Tensor | None = None
     for start in range(0, len(split), batch_size):
-        x = split.x[start : start + batch_size].to(dev)
-        y = split.y[start : start + batch_size].to(dev)
-        correct += int((model(x).argmax(dim=1) == y).sum())
-    model.train(was_training)
-    return correct / max(1, len(split))
+        scores = model(split.x[start : start + batch_size].to(dev)).cpu()
+        if counts is None:
+            counts = torch.zeros(scores.shape[1], scores.shape[1], dtype=torch.int64)
+        pairs = split.y[start : start + batch_size] * scores.shape[1] + scores.argmax(dim=1)
+        counts += torch.bincount(pairs, minlength=counts.numel()).view_as(counts)
+    return counts if counts is not None else torch.zeros(0, 0, dtype=torch.int64)
+
+
+def fraction_correct(counts: torch.Tensor) -> float:
+    """The share of a :func:`confusion_matrix` on its diagonal: the accuracy (0 when empty)."""
+    return float(counts.trace()) / max(1, int(counts.sum()))
 
 
 def fit(
@@ -79,9 +89,10 @@ def fit(
             optimizer.step()
             total += loss.detach().item() * len(index)
         history["train loss"].append(total / len(train))
-        history["train acc"].append(accuracy(model, train))
+        model.eval()
+        history["train acc"].append(fraction_correct(confusion_matrix(model, train)))
         if test is not None:
-            history["test acc"].append(accuracy(model, test))
+            history["test acc"].append(fraction_correct(confusion_matrix(model, test)))
         bar.set_postfix({k: f"{v[-1]:.3f}" for k, v in history.items()})
     bar.close()
     if progress:

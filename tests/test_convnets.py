@@ -281,7 +281,7 @@ def test_fit_learns_and_leaves_frozen_parameters_alone() -> None:
     frozen, model = _frozen_model()
     before = {k: v.clone() for k, v in frozen.state_dict().items()}
     train_split, test_split = _bright_left_or_right(256, 0), _bright_left_or_right(128, 1)
-    start = train.accuracy(model, test_split)
+    start = train.fraction_correct(train.confusion_matrix(model.eval(), test_split))
     history = train.fit(
         model,
         train_split,
@@ -295,12 +295,37 @@ def test_fit_learns_and_leaves_frozen_parameters_alone() -> None:
     assert all(len(values) == 8 for values in history.values())
     assert history["train loss"][-1] < history["train loss"][0]
     assert history["test acc"][-1] >= 0.95 > start
-    assert train.accuracy(model, test_split) == history["test acc"][-1]
+    assert not model.training  # fit leaves the model in eval mode
+    counts = train.confusion_matrix(model, test_split)
+    assert train.fraction_correct(counts) == history["test acc"][-1]
     for key in ("0.weight", "0.bias", "1.weight", "1.bias"):  # frozen parameters
         assert torch.equal(frozen.state_dict()[key], before[key]), f"frozen {key} changed"
     # model.train() (the default) lets BatchNorm's running statistics drift: Chapter 4's point.
     assert not torch.equal(frozen.state_dict()["1.running_mean"], before["1.running_mean"])
     assert not model.training
+
+
+def test_confusion_matrix_counts_in_the_mode_the_model_is_in() -> None:
+    """Rows are true classes, columns predictions; the model's mode is the caller's (the
+    library leaves eval mode to whoever evaluates: the transfer exercise asks for it)."""
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Flatten(), nn.Linear(64, 3), nn.BatchNorm1d(3))
+    split = data.Split(torch.randn(10, 1, 8, 8), torch.tensor([0, 1, 2, 2, 1, 0, 0, 1, 2, 2]))
+    model.eval()
+    with torch.no_grad():
+        predicted = model(split.x).argmax(dim=1)
+    counts = train.confusion_matrix(model, split, batch_size=3)
+    assert counts.shape == (3, 3) and counts.dtype == torch.int64 and int(counts.sum()) == 10
+    expected = torch.zeros(3, 3, dtype=torch.int64)
+    for true, guess in zip(split.y.tolist(), predicted.tolist(), strict=True):
+        expected[true, guess] += 1
+    assert torch.equal(counts, expected)
+    assert train.fraction_correct(counts) == int((predicted == split.y).sum()) / 10
+    assert not model.training
+    model.train()
+    train.confusion_matrix(model, split)
+    assert model.training  # not switched: the caller chooses the mode
+    assert train.fraction_correct(torch.zeros(2, 2, dtype=torch.int64)) == 0.0
 
 
 def test_fit_calls_the_given_train_mode_each_epoch() -> None:

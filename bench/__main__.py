@@ -865,6 +865,112 @@ def bench_reply_cost(report: Report) -> None:
     )
 
 
+def bench_vs_nbgrader(report: Report, assignment: str = "conv", n: int = 4) -> None:
+    """Ours against nbgrader's own `nbgrader autograde`, same submissions, --jobs 1 and 2
+    (bench/nbgrader_compare.py, in a fresh process)."""
+    from bench.nbgrader_compare import breakdown
+
+    run = subprocess.run(
+        [sys.executable, "-m", "bench.nbgrader_compare", assignment, "--n", str(n)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=3600,
+        env={**os.environ, "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"},
+    )
+    if run.returncode != 0:
+        raise RuntimeError(f"bench.nbgrader_compare {assignment} failed: {run.stderr[-2000:]}")
+    import json
+
+    result = json.loads(run.stdout.strip().splitlines()[-1])
+    report.lines += nbgrader_lines(result, breakdown)
+    report.targets.append(nbgrader_target(result))
+
+
+def nbgrader_lines(r: dict, breakdown: Callable[[dict, int], dict]) -> list[str]:
+    a, jobs = r["assignment"], sorted(int(k[4:]) for k in r if k.startswith("jobs"))
+    lines = [
+        "",
+        f"`{a}` against nbgrader 0.9.6's own `nbgrader autograde` (`bench/nbgrader_compare.py`): "
+        f"the same {r['submissions']} submissions (the solution and mutants), nbgrader in a "
+        "course directory of its own, hidden tests in the student's kernel (with the grader's "
+        "names given to that kernel), one `nbgrader autograde` process per job; ours with the "
+        f"sandbox (`{r['isolation']}`). Load average {r['load_before']:.0f} before, "
+        f"{r['load_after']:.0f} after.",
+        "",
+        "| --jobs | nbgrader s / submission | ours s / submission | ours / nbgrader "
+        "| nbgrader scores | our scores |",
+        "| ---: | ---: | ---: | ---: | --- | --- |",
+    ]
+    for j in jobs:
+        run = r[f"jobs{j}"]
+        scores = [
+            " ".join(f"{v:g}" for _, v in sorted(run[who]["scores"].items()))
+            for who in ("nbgrader", "ours")
+        ]
+        lines.append(
+            md_row(
+                [
+                    str(j),
+                    f"{run['nbgrader_s']:.2f}",
+                    f"{run['ours_s']:.2f}",
+                    f"{run['ratio']:.2f}",
+                    *scores,
+                ]
+            )
+        )
+    parts = breakdown(r, jobs[0])
+    lines += [
+        "",
+        f"Where one submission's seconds go, `{a}`, --jobs {jobs[0]} (medians; kernel and "
+        "sandbox starts measured alone):",
+        "",
+        "| nbgrader | s | ours | s |",
+        "| --- | ---: | --- | ---: |",
+    ]
+    left, right = list(parts["nbgrader"].items()), list(parts["ours"].items())
+    for i in range(max(len(left), len(right))):
+        a_name, a_s = left[i] if i < len(left) else ("", None)
+        b_name, b_s = right[i] if i < len(right) else ("", None)
+        lines.append(
+            md_row(
+                [
+                    a_name,
+                    "" if a_s is None else f"{a_s:.2f}",
+                    b_name,
+                    "" if b_s is None else f"{b_s:.2f}",
+                ]
+            )
+        )
+    failed = {
+        f"{s}: {', '.join(cells)}"
+        for j in jobs
+        for s, cells in r[f"jobs{j}"]["nbgrader"]["failed_cells"].items()
+        if cells
+    }
+    if failed:
+        lines += [
+            "",
+            "Graded cells that ended in an error under nbgrader: "
+            + "; ".join(sorted(failed))
+            + ".",
+        ]
+    return lines
+
+
+def nbgrader_target(r: dict) -> Target:
+    ratios = {int(k[4:]): v["ratio"] for k, v in r.items() if k.startswith("jobs")}
+    worst = max(ratios.values())
+    each = ", ".join(f"--jobs {j}: {x:.2f}x" for j, x in sorted(ratios.items()))
+    return Target(
+        f"grading speed vs nbgrader autograde, {r['assignment']} (ours / nbgrader, s each)",
+        "< 1x",
+        f"{worst:.2f}x",
+        worst < 1,
+        each if worst < 1 else f"{each}; see the breakdown table: where our seconds go",
+    )
+
+
 # -- GPU --------------------------------------------------------------------------------
 
 
@@ -915,6 +1021,7 @@ SECTIONS: dict[str, list[tuple[str, Callable[..., None], dict]]] = {
         *((a, bench_grading_cost, {"assignment": a}) for a in ASSIGNMENTS),
         ("throughput", bench_throughput, {}),
         ("reply_cost", bench_reply_cost, {}),
+        *((f"{a}-vs-nbgrader", bench_vs_nbgrader, {"assignment": a}) for a in ASSIGNMENTS),
     ],
 }
 INTROS = {"grading": GRADING_INTRO}
@@ -926,6 +1033,7 @@ ALL_TARGETS = [
     ("slowest page's execution", "<= 120 s", "book"),
     ("grading throughput, --jobs 2 vs --jobs 1", ">= 1.6x", "grading"),
     ("grader worker peak, worst hostile reply vs a normal one", "bounded", "grading"),
+    ("grading speed vs nbgrader autograde, each assignment", "< 1x", "grading"),
 ]
 
 
@@ -1021,6 +1129,12 @@ def main(argv: list[str] | None = None) -> int:
         "--repeats", type=int, default=3, help="gradings per assignment (default 3)"
     )
     parser.add_argument(
+        "--nbgrader-submissions",
+        type=int,
+        default=4,
+        help="submissions per assignment graded by both nbgrader and us (default 4)",
+    )
+    parser.add_argument(
         "--parallel",
         action="store_true",
         help="run the units of the sections at the same time, each in its own process "
@@ -1035,6 +1149,7 @@ def main(argv: list[str] | None = None) -> int:
     options = {
         "bench_throughput": {"n": args.submissions},
         "bench_grading_cost": {"repeats": args.repeats},
+        "bench_vs_nbgrader": {"n": args.nbgrader_submissions},
     }
     torch.manual_seed(0)
     started = time.perf_counter()

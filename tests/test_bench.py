@@ -77,8 +77,8 @@ def test_kernels_report_is_well_formed(tmp_path):
         line for line in targets[: next(i for i, x in enumerate(targets) if not x.startswith("|"))]
     ][2:]
     assert (
-        len(rows) == 8
-    )  # conv, box_iou, nms x 2 kinds, book x 2, grading x 2 (throughput, worker peak)
+        len(rows) == 9
+    )  # conv, box_iou, nms x 2 kinds, book x 2, grading x 3 (throughput, worker peak, nbgrader)
     for row in rows:
         what, target, measured, verdict, _why = cells(row)
         assert verdict in VERDICTS, row
@@ -108,3 +108,105 @@ def test_grade_one_sees_child_memory():
         child.kill()
         child.wait()
     assert np.isfinite(bench.load())
+
+
+def fake_comparison() -> dict:
+    def side(wall: float, cells: float, hidden: float, scores: dict) -> dict:
+        return {
+            "wall": wall,
+            "student_cells": [cells, cells],
+            "hidden_cells": [hidden, hidden],
+            "startup_file": [1.0, 1.0],
+            "scores": scores,
+            "failed_cells": {"student01": {"test_a": "AssertionError: no"}},
+            "seconds": [wall / 2, wall / 2],
+        }
+
+    return {
+        "assignment": "conv",
+        "submissions": 2,
+        "load_before": 1.0,
+        "load_after": 1.0,
+        "isolation": "namespaces",
+        "kernel_start_s": 1.5,
+        "sandbox_start_s": 0.5,
+        "jobs1": {
+            "nbgrader_s": 10.0,
+            "ours_s": 6.0,
+            "ratio": 0.6,
+            "nbgrader": side(20.0, 0.5, 4.0, {"student00": 90, "student01": 40}),
+            "ours": side(12.0, 0.25, 3.0, {"student00": 90, "student01": 42}),
+        },
+        "jobs2": {
+            "nbgrader_s": 6.0,
+            "ours_s": 6.6,
+            "ratio": 1.1,
+            "nbgrader": side(12.0, 0.5, 4.0, {"student00": 90, "student01": 40}),
+            "ours": side(13.2, 0.25, 3.0, {"student00": 90, "student01": 42}),
+        },
+    }
+
+
+def test_nbgrader_comparison_report_is_well_formed():
+    from bench.nbgrader_compare import breakdown
+
+    result = fake_comparison()
+    parts = breakdown(result, 1)
+    # Every part of a submission's seconds is accounted for, on both sides.
+    assert sum(v for k, v in parts["nbgrader"].items() if k != "total") == pytest.approx(10.0)
+    assert sum(v for k, v in parts["ours"].items() if k != "total") == pytest.approx(6.0)
+    assert parts["nbgrader"]["kernel start"] == 1.5
+    assert parts["ours"]["sandbox and kernel start"] == 0.5
+    lines = bench.nbgrader_lines(result, breakdown)
+    assert check_tables(lines) == 2
+    assert "| 1 | 10.00 | 6.00 | 0.60 | 90 40 | 90 42 |" in lines
+    assert any("student01: test_a" in line for line in lines)
+    target = bench.nbgrader_target(result)
+    assert (target.measured, target.met) == ("1.10x", False)  # the worse --jobs counts
+    assert "--jobs 1: 0.60x, --jobs 2: 1.10x" in target.why
+
+
+def test_cell_seconds_and_errors_of_an_autograded_notebook(tmp_path):
+    from bench.nbgrader_compare import cell_seconds, failed_cells
+
+    def cell(grade: bool, start: str, end: str, outputs: list) -> dict:
+        marks = {"grade": grade, "solution": not grade, "grade_id": "test_x" if grade else "x"}
+        return {
+            "cell_type": "code",
+            "metadata": {
+                "nbgrader": marks,
+                "execution": {"iopub.execute_input": start, "shell.execute_reply": end},
+            },
+            "outputs": outputs,
+            "source": "",
+        }
+
+    error = {"output_type": "error", "ename": "AssertionError", "evalue": "wrong", "traceback": []}
+    nb = {
+        "cells": [
+            cell(False, "2026-01-01T00:00:00.000000Z", "2026-01-01T00:00:00.500000Z", []),
+            cell(True, "2026-01-01T00:00:01.000000Z", "2026-01-01T00:00:03.250000Z", [error]),
+        ]
+    }
+    path = tmp_path / "a.ipynb"
+    path.write_text(__import__("json").dumps(nb))
+    assert cell_seconds(path) == {"student": 0.5, "hidden": 2.25}
+    assert failed_cells(path) == {"test_x": "AssertionError: wrong"}
+
+
+@pytest.mark.slow
+def test_nbgrader_autogrades_a_submission_offline(tmp_path):
+    """nbgrader's own autograde runs here on one conv solution, with the hidden tests put
+    back into its kernel and the grader's names given to that kernel: every graded cell
+    runs (the seconds it reports are of real hidden tests), and the score is nbgrader's."""
+    from autograder.config import Course
+    from bench.nbgrader_compare import make_class, nbgrader_course, run_nbgrader
+
+    course = Course()
+    submitted = make_class("conv", 1, tmp_path, course)
+    generated = nbgrader_course("conv", tmp_path / "generated", course, 120)
+    run = run_nbgrader("conv", submitted, 1, tmp_path, generated, course)
+    assert run["hidden_cells"][0] > 0 and len(run["startup_file"]) == 1
+    assert run["failed_cells"] == {"student00": {}}  # no hidden test ended in an error
+    assert run["scores"]["student00"] >= 80  # of 90 automatic points (nbgrader fails a cell
+    # that writes to stderr: a torch warning in the grader's oracle)

@@ -96,6 +96,34 @@ def test_numbers(grading):
     assert r["test_status"] == {"passed": 3, "failed": 2, "timeout": 1}
 
 
+def test_written_answers_pending_and_graded(grading):
+    doc = json.loads((grading / "results.json").read_text())
+    doc["total_max_score"] = 30.0
+    given = {"alice_k": 8.0, "bob_m": None, "carol_z": 4.0}
+    for s in doc["students"]:
+        if s["student_id"] in given:
+            points = given[s["student_id"]]
+            s["written"] = [
+                {
+                    "grade_id": "written_flip",
+                    "max_points": 10.0,
+                    "answer": "...",
+                    "status": "needs_manual_grading" if points is None else "graded",
+                    "points": points,
+                    "comment": "",
+                }
+            ]
+    r = summarise(doc)
+    assert r["written"] == {"written_flip": [2, 1, 12.0, 10.0]}
+    assert (r["pending_manual"], r["totals"]) == (1, [28.0, 4.0])
+    (grading / "results.json").write_text(json.dumps(doc))
+    assert report("conv", grading) == 0
+    page = (grading / "report.html").read_text()
+    assert "Written answers (graded by hand)" in page and "6.0 / 10" in page
+    assert "1 of 3 graded submissions needs manual grading" in page
+    assert "mean 16.0 of 30" in page
+
+
 def test_anonymised_unless_names(grading):
     assert report("conv", grading) == 0
     assert "Lateness" not in (grading / "report.html").read_text()  # no late.csv yet

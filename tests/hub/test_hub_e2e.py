@@ -3,17 +3,21 @@
 The instructor generates and releases `conv` through nbgrader's exchange; two students
 log in through the hub's login form, get their servers, fetch `conv` with the Assignments
 API that JupyterLab uses, answer it (one right, one wrong), run it in their kernel and
-submit (student2 after the due date); the instructor collects, `autograder grade` grades,
+submit (student2 after the due date), each with their own written answer; the instructor
+collects, `autograder grade` grades (written answers: "needs manual grading"),
 `autograder gradebook --late per-day:10` records scores and the penalty in nbgrader's
-gradebook, `autograder feedback` releases the pages and the students fetch them (the late
-one sees the penalty). Then: the grades, the exchange's contents and who can read what; the
-class report, the roster and the Canvas CSV; the Formgrader's submissions (its API, and its
-page in Chromium opened from the Nbgrader menu) and `nbgrader export` against grades.csv.
+gradebook; in Chromium the instructor opens the Formgrader from the Nbgrader menu, sees
+the automatic scores, and grades each written answer in its manual-grade box with a
+comment; `autograder feedback` (one command) releases the pages and the students fetch
+them (the manual grade and comment, the total, and for the late one the penalty). Then:
+the grades, the exchange's contents and who can read what; the class report, the roster
+and the Canvas CSV (automatic + manual - penalty); `nbgrader export` against grades.csv.
 """
 
 from __future__ import annotations
 
 import csv
+import html
 import json
 import os
 import pwd
@@ -37,6 +41,15 @@ pytestmark = [pytest.mark.hub, pytest.mark.browser, pytest.mark.slow,
 ASSIGNMENT = "conv"
 STUDENTS = ["student1", "student2"]
 AUTOGRADER = Path(sys.executable).parent / "autograder"
+# Each student's own written answer, and the grade and comment the instructor gives it in
+# the Formgrader (a fraction of the cell's points, so every total is checked).
+WRITTEN_ANSWER = {
+    "student1": "student1 writes: frameworks compute a cross-correlation; flipping matters "
+    "when loading a kernel from scipy.signal.convolve2d.",
+    "student2": "student2 writes: the kernel is learned, so no one notices the flip.",
+}
+MANUAL = {"student1": (0.8, "Clear; the scipy case is right."),
+          "student2": (0.6, "Say when a flip would matter, with a case from your code.")}
 
 
 def shell(kernel: Kernel, argv: list[str], cwd: str) -> tuple[int, str]:
@@ -90,11 +103,26 @@ def answers(solutions: Path) -> tuple[dict[str, str], dict[str, str], str]:
     return right, wrong, f"unanswered {first}"
 
 
-def answer_and_run(user: HubUser, answer: dict[str, str]) -> list[str]:
-    """Write the answers into the fetched notebook, run every cell in a kernel of the
-    student's server (as "Run All" would), save it; returns the ids of cells that failed."""
+def written_points(solutions: Path) -> dict[str, float]:
+    """The source's written answer cells (graded by hand) and their points."""
+    source = json.loads((solutions / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_text())
+    metas = [c["metadata"].get("nbgrader", {}) for c in source["cells"]
+             if c["cell_type"] == "markdown"]
+    return {m["grade_id"]: float(m["points"]) for m in metas
+            if m.get("grade") and m.get("solution")}
+
+
+def answer_and_run(user: HubUser, answer: dict[str, str], written: str) -> list[str]:
+    """Write the answers into the fetched notebook (`written` into each written answer's
+    markdown cell), run every cell in a kernel of the student's server (as "Run All"
+    would), save it; returns the ids of cells that failed."""
     path = f"{ASSIGNMENT}/{ASSIGNMENT}.ipynb"
     notebook = user.read_notebook(path)
+    for cell in notebook["cells"]:
+        meta = cell["metadata"].get("nbgrader", {})
+        if cell["cell_type"] == "markdown" and meta.get("grade") and meta.get("solution"):
+            assert "YOUR ANSWER HERE" in "".join(cell["source"])  # the released stub
+            cell["source"] = written
     kernel = user.kernel()
     failed = []
     try:
@@ -118,13 +146,29 @@ def status_of(listing: dict, status: str) -> list[dict]:
             if a["assignment_id"] == ASSIGNMENT and a["status"] == status]
 
 
-def formgrader_in_chromium(hub: LocalHub, scores: dict[str, float]) -> None:
+def manual_score(course: str, student: str, grade_id: str) -> tuple[float | None, str]:
+    """The manual score and comment nbgrader's gradebook holds (what the Formgrader saved)."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course}/gradebook.db", course_id="convnets") as gb:
+        grade = gb.find_grade(grade_id, ASSIGNMENT, ASSIGNMENT, student)
+        comment = gb.find_comment(grade_id, ASSIGNMENT, ASSIGNMENT, student)
+        return grade.manual_score, comment.manual_comment or ""
+
+
+def formgrader_in_chromium(hub: LocalHub, scores: dict[str, float],
+                           written: dict[str, float]) -> None:
     """The instructor opens the Formgrader from the Nbgrader menu in Chromium; its
-    submissions page for the assignment shows each student's automatic score."""
+    submissions page for the assignment shows each student's automatic score. Then, in
+    *Manual Grading*, they open each student's submission, read the written answer, type
+    a score into its manual-grade box and a comment into its comment box (as a person
+    would: typed, then Tab), and the Formgrader saves both in nbgrader's gradebook."""
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: `python -m hub.install --browser` installs it")
     from playwright.sync_api import sync_playwright
 
+    shots = REPO / "_build" / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM),
                                     args=["--headless", "--no-sandbox", "--disable-gpu"])
@@ -145,8 +189,33 @@ def formgrader_in_chromium(hub: LocalHub, scores: dict[str, float]) -> None:
             for name, score in scores.items():
                 cell = frame.locator("tr", has_text=name).locator("td.score")
                 cell.wait_for()
-                assert cell.inner_text().strip() == f"{score:g} / 100", (name, cell.inner_text())
-            page.screenshot(path=str(REPO / "_build" / "screenshots" / "hub-formgrader-scores.png"))
+                top = 100
+                assert cell.inner_text().strip() == f"{score:g} / {top}", (name, cell.inner_text())
+            page.screenshot(path=str(shots / "hub-formgrader-scores.png"))
+            # Manual Grading > conv > conv: one row per submission (names hidden by default).
+            listing = f"{hub.url}/user/instructor/formgrader/gradebook/{ASSIGNMENT}/{ASSIGNMENT}"
+            for name, (share, comment) in MANUAL.items():
+                frame.goto(listing)
+                row = frame.locator("tr", has=frame.locator("a.name-shown", has_text=name))
+                row.locator("a.name-hidden").click()  # "Submission #n"
+                frame.wait_for_url("**/formgrader/submissions/**")
+                assert WRITTEN_ANSWER[name][:40] in frame.locator("body").inner_text()
+                for grade_id, points in written.items():
+                    box = frame.locator(f"input.score[id='{grade_id}']")
+                    box.click()
+                    box.fill(f"{share * points:g}")
+                    box.press("Tab")
+                    notes = frame.locator(f"textarea[id='{grade_id}-comment']")
+                    notes.click()
+                    notes.fill(comment)
+                    notes.press("Tab")
+                    deadline = time.monotonic() + 60
+                    while manual_score(str(hub.course_dir), name, grade_id) != (
+                            share * points, comment) and time.monotonic() < deadline:
+                        time.sleep(0.5)
+                    assert manual_score(str(hub.course_dir), name, grade_id) == (
+                        share * points, comment), (name, grade_id)
+                page.screenshot(path=str(shots / f"hub-formgrader-manual-{name}.png"))
         finally:
             browser.close()
 
@@ -195,7 +264,7 @@ def test_release_submit_grade_feedback(hub_port, solutions, exchange, needs_root
             student = users[name]
             assert status_of(student.assignments(), "released")
             assert status_of(student.assignments("fetch"), "fetched")
-            failures[name] = answer_and_run(student, answer)
+            failures[name] = answer_and_run(student, answer, WRITTEN_ANSWER[name])
             assert status_of(student.assignments("submit"), "submitted")
         assert failures["student1"] == [], "the right answer failed its visible tests"
         timings["submitted"] = time.monotonic() - start
@@ -226,8 +295,16 @@ def test_release_submit_grade_feedback(hub_port, solutions, exchange, needs_root
         timings["graded"] = time.monotonic() - start
         with open(out / "grades.csv") as fh:
             grades = {row["student_id"]: row for row in csv.DictReader(fh)}
-        # One command lays the grader's pages out in nbgrader's feedback layout (with each
-        # submission's timestamp and secret) and releases them as the instructor.
+        written = written_points(solutions)
+        assert written, f"{ASSIGNMENT} has no written answer cell to grade by hand"
+        auto = {name: float(grades[name]["score"]) for name in STUDENTS}
+        # Written answers: nobody has graded them yet, and grades.csv says so (never a 0).
+        for name in STUDENTS:
+            assert grades[name]["total"] == "needs manual grading", grades[name]
+            assert float(grades[name]["total_max_score"]) == 100
+        assert auto["student1"] == float(grades["student1"]["max_score"]) == 100 - sum(
+            written.values())
+        assert auto["student2"] < auto["student1"], (mutant, grades["student2"])
         # Late work: the due date (nbgrader's, set by the instructor) falls between the two
         # submissions, so student2 is late; `autograder gradebook` records our scores and the
         # penalty (10 % of the maximum per started day) in nbgrader's gradebook.
@@ -241,12 +318,32 @@ def test_release_submit_grade_feedback(hub_port, solutions, exchange, needs_root
                                "--grading", str(out), "--late", "per-day:10"],
                               capture_output=True, text=True)
         assert done.returncode == 0, done.stdout + done.stderr
-        penalty = {"student1": 0.0, "student2": min(10.0, float(grades["student2"]["score"]))}
+        # Our scores in nbgrader's gradebook: the Formgrader's submissions show the automatic
+        # totals of grades.csv (its API, then its page in Chromium). The instructor then
+        # grades each written answer in the Formgrader, in Chromium.
+        shown = instructor.api("GET", f"formgrader/api/submissions/{ASSIGNMENT}").json()
+        assert {s["student"]: s["score"] for s in shown} == auto, shown
+        assert all(s["needs_manual_grade"] for s in shown), shown
+        formgrader_in_chromium(hub, auto, written)
+        timings["graded by hand"] = time.monotonic() - start
+        manual = {name: MANUAL[name][0] * sum(written.values()) for name in STUDENTS}
+        penalty = {"student1": 0.0,
+                   "student2": min(10.0, auto["student2"] + manual["student2"])}
+        total = {name: auto[name] + manual[name] - penalty[name] for name in STUDENTS}
+        # One command brings the manual grades in, lays the grader's pages out in nbgrader's
+        # feedback layout (with each submission's timestamp and secret) and releases them as
+        # the instructor.
         returned = subprocess.run([str(AUTOGRADER), "feedback", ASSIGNMENT, course,
                                    "--grading", str(out), "--exchange", str(exchange)],
                                   capture_output=True, text=True)
         assert returned.returncode == 0, returned.stdout + returned.stderr
         assert f"feedback released for {len(STUDENTS)} student(s)" in returned.stdout
+        assert "NEEDS MANUAL GRADING" not in returned.stderr, returned.stderr
+        with open(out / "grades.csv") as fh:
+            grades = {row["student_id"]: row for row in csv.DictReader(fh)}
+        for name in STUDENTS:  # automatic + manual (the penalty is the LMS's and nbgrader's)
+            assert float(grades[name]["manual_score"]) == manual[name], grades[name]
+            assert float(grades[name]["total"]) == auto[name] + manual[name], grades[name]
         instructor_pw = pwd.getpwnam("instructor")
         for name in STUDENTS:
             target = Path(course) / "feedback" / name / ASSIGNMENT
@@ -258,7 +355,8 @@ def test_release_submit_grade_feedback(hub_port, solutions, exchange, needs_root
         for page in (exchange / "convnets" / "feedback").glob("*.html"):
             assert page.stat().st_uid == instructor_pw.pw_uid
 
-        # 4. Each student fetches their feedback.
+        # 4. Each student fetches their feedback: the manual grade and comment, the total,
+        # and for the late one the penalty.
         secret = hidden_lines(solutions)
         for name, answer in zip(STUDENTS, (right, wrong), strict=True):
             # The page may quote the student's own code, never anything else hidden.
@@ -271,8 +369,15 @@ def test_release_submit_grade_feedback(hub_port, solutions, exchange, needs_root
             assert len(pages) == 1, pages
             page = pages[0].read_text()
             graded_page = (out / "feedback" / f"{name}.html").read_text()
+            for points in written.values():
+                assert f"{MANUAL[name][0] * points:g} / {points:g}" in page, page[:3000]
+            assert html.escape(MANUAL[name][1]) in page
+            assert html.escape(WRITTEN_ANSWER[name]) in page
+            assert f"Total: <strong>{auto[name] + manual[name]:g}</strong>" in page
+            assert "needs manual grading" not in page
             if penalty[name]:  # the late student's page says so, with the penalty
-                assert f"late penalty {penalty[name]:g} points" in page, page[:2000]
+                assert (f"late penalty {penalty[name]:g} points; total after the penalty "
+                        f"{total[name]:g}") in page, page[:2000]
                 assert page.replace(page[page.index('<p class="late">'):
                                          page.index("</p>", page.index('<p class="late">')) + 4],
                                     "") == graded_page
@@ -281,11 +386,7 @@ def test_release_submit_grade_feedback(hub_port, solutions, exchange, needs_root
             assert "BEGIN HIDDEN TESTS" not in page
             assert not [line for line in secret - own if line in page]
 
-        # 5. Grades, the exchange, and who can read what.
-        assert grades["student1"]["status"] == "graded"
-        assert float(grades["student1"]["score"]) == float(grades["student1"]["max_score"]) == 100
-        assert grades["student2"]["status"] == "graded"
-        assert float(grades["student2"]["score"]) < 100, (mutant, grades["student2"])
+        # 5. The exchange.
         inbound = exchange / "convnets" / "inbound"
         entries = sorted(p.name for p in inbound.iterdir())
         assert len(entries) == 2 and {e.split("+")[0] for e in entries} == set(STUDENTS)
@@ -297,6 +398,7 @@ def test_release_submit_grade_feedback(hub_port, solutions, exchange, needs_root
         assert done.returncode == 0, done.stdout + done.stderr
         report = (out / "report.html").read_text()
         assert "<svg" in report and not any(name in report for name in STUDENTS)
+        assert "Written answers (graded by hand)" in report
         roster = out / "roster.csv"
         roster.write_text("id,first_name,last_name,email,lms_user_id\n"
                           "student1,Ann,One,ann@example.edu,lms-1\n"
@@ -308,25 +410,19 @@ def test_release_submit_grade_feedback(hub_port, solutions, exchange, needs_root
         done = subprocess.run([str(AUTOGRADER), "lms", ASSIGNMENT, course, "--grading", str(out),
                                "--format", "canvas"], capture_output=True, text=True)
         assert done.returncode == 1 and "NO LMS ID student2" in done.stderr, done.stderr
+        assert "NEEDS MANUAL GRADING" not in done.stderr, done.stderr
         with open(out / f"{ASSIGNMENT}-canvas.csv") as fh:
             rows = list(csv.reader(fh))
-        assert rows[2:] == [["One, Ann", "lms-1", "", "", "", grades["student1"]["score"]]]
+        assert rows[1][5] == "100"  # points possible: automatic + written
+        assert rows[2:] == [["One, Ann", "lms-1", "", "", "", f"{total['student1']:g}"]]
         missing = (out / f"{ASSIGNMENT}-canvas.missing.csv").read_text().splitlines()
-        total2 = float(grades["student2"]["score"]) - penalty["student2"]  # less the penalty
-        assert missing[1] == f"student2,{total2:g}"
-        # Our scores in nbgrader's gradebook (recorded above): the Formgrader's submissions
-        # show the automatic totals of grades.csv, `nbgrader export` (run by the instructor)
-        # the same less the late penalty.
-        shown = instructor.api("GET", f"formgrader/api/submissions/{ASSIGNMENT}").json()
-        assert {s["student"]: s["score"] for s in shown} == {
-            name: float(grades[name]["score"]) for name in STUDENTS}, shown
+        assert missing[1] == f"student2,{total['student2']:g}"  # less the penalty
+        # `nbgrader export` (run by the instructor): automatic + manual less the penalty.
         code, text = shell(teacher, ["nbgrader", "export", "--to", "export.csv"], course)
         assert code == 0, text
         with open(Path(course) / "export.csv") as fh:
             exported = {r["student_id"]: float(r["score"]) for r in csv.DictReader(fh)}
-        assert exported == {name: float(grades[name]["score"]) - penalty[name]
-                            for name in STUDENTS}
-        formgrader_in_chromium(hub, {name: float(grades[name]["score"]) for name in STUDENTS})
+        assert exported == total
         # nbgrader's autograde (students' code run as the instructor, hidden tests put back)
         # is switched off in the instructor's config, and says what to use.
         code, text = shell(teacher, ["nbgrader", "autograde", ASSIGNMENT, "--student",

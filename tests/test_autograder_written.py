@@ -161,3 +161,22 @@ def test_grading_carries_the_answer_into_results(tmp_path):
     rows = {r["student_id"]: r for r in csv.DictReader((out / "grades.csv").open())}
     assert rows["alice"]["total"] == PENDING and rows["alice"]["score"] == "90"
     assert PENDING in (out / "feedback" / "alice.html").read_text()
+
+
+def test_autograded_notebook_carries_the_answer_and_puts_a_deleted_cell_back(tmp_path):
+    from autograder.gradebook import autograded_notebook
+
+    release = tmp_path / "course" / "release" / "add"
+    release.mkdir(parents=True)
+    (release / "add.ipynb").write_text(SOURCE.read_text())  # metadata as released
+    for answer, expected in ((STUDENT_ANSWER, STUDENT_ANSWER), (None, "(no answer")):
+        (tmp_path / "add.ipynb").write_text(json.dumps(submission(answer)))
+        result = {"written": [{"grade_id": "written_scale", "answer": answer or ""}]}
+        nb = json.loads(
+            autograded_notebook(tmp_path / "add.ipynb", result, "add", tmp_path / "course")
+        )
+        cells = [c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade")]
+        written = [c for c in cells if c["cell_type"] == "markdown"]
+        assert len(written) == 1 and written[0]["source"].startswith(expected)
+        assert written[0]["metadata"]["nbgrader"]["points"] == 10
+        assert MODEL_ANSWER not in json.dumps(nb)

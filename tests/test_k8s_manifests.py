@@ -253,3 +253,20 @@ def test_the_command_prints_what_it_would_submit(capsys):
         in docs[1]["spec"]["template"]["spec"]["containers"][0]["command"][-1]
     )
     assert all(check(d) == [] for d in docs)
+
+
+def test_the_probe_is_the_sandboxs_own_unshare():
+    """The pod's probe asks `unshare` for exactly what the sandbox's user-namespace mode asks
+    for, so a pod that passes it can start every sandbox; and it runs here."""
+    import subprocess
+
+    from autograder.isolation import unshare_argv
+
+    argv = unshare_argv("user-namespace")
+    probe = grade_job.PROBE.split()
+    assert probe == [*argv[argv.index("unshare") :], "true"]
+    assert {"--user", "--map-root-user", "--net", "--mount-proc"} <= set(probe)
+    done = subprocess.run(probe, capture_output=True, text=True, timeout=60)
+    if done.returncode != 0:  # what a pod without the securityContext above would say
+        assert "unshare" in done.stderr
+        pytest.skip(f"no user namespaces on this machine: {done.stderr.strip()}")

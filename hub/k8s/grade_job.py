@@ -35,6 +35,7 @@ import yaml
 
 from autograder.config import Course
 from autograder.helpers import HELPERS_FILE
+from autograder.isolation import unshare_argv
 from autograder.notebook import load_assignment
 
 NAMESPACE = "convnets-grading"
@@ -48,11 +49,16 @@ RUN_AS = 1000
 GRADER_MB = 1536
 SECCOMP_PROFILE = "profiles/convnets-grader.json"
 COURSE = Course()
-#: Checked before grading: the sandbox's user-namespace isolation must start in this pod.
-PROBE = (
-    "unshare --user --map-root-user --pid --fork --kill-child --mount --net --ipc --uts "
-    "--mount-proc --propagation private true"
-)
+
+
+def _probe() -> str:
+    """The sandbox's own `unshare` call in its user-namespace mode, on `true`: run before
+    grading, it fails the pod where the sandbox could not start."""
+    argv = unshare_argv("user-namespace")
+    return " ".join([*argv[argv.index("unshare") :], "true"])
+
+
+PROBE = _probe()
 
 
 def hidden_files(assignment: str, course: Course = COURSE) -> dict[str, str]:

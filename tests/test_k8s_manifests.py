@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -270,3 +271,80 @@ def test_the_probe_is_the_sandboxs_own_unshare():
     if done.returncode != 0:  # what a pod without the securityContext above would say
         assert "unshare" in done.stderr
         pytest.skip(f"no user namespaces on this machine: {done.stderr.strip()}")
+
+
+FAKE_KUBECTL = r'''#!PYTHON
+"""kubectl for the test: logs each call; `exec` runs the command here, in a folder per pod
+(/work of grading-io and the instructor's home); `wait job/merge-*` plays the Jobs."""
+import json, os, subprocess, sys
+from pathlib import Path
+
+root, args = Path(os.environ["FAKE_ROOT"]), sys.argv[1:]
+with open(root / "calls.jsonl", "a") as log:
+    log.write(json.dumps(args) + "\n")
+if args[0] == "apply":
+    n = len(list(root.glob("applied-*.yaml")))
+    (root / f"applied-{n}.yaml").write_text(sys.stdin.read())
+elif args[0] == "wait" and args[-2].startswith("job/merge-"):
+    out = root / "io" / "work" / args[-2][len("job/merge-"):] / "out"
+    out.mkdir(parents=True)
+    (out / "grades.csv").write_text("student_id,score\nstudent00,90\n")
+elif args[0] == "exec":
+    cut = args.index("--")
+    pod, command = args[cut - 1], args[cut + 1:]
+    home = root / ("io" if pod == "grading-io" else "instructor")
+    home.mkdir(exist_ok=True)
+    work = str(home / "work")
+    command = [c.replace("/work", work) for c in command]
+    sys.exit(subprocess.run(command, cwd=home).returncode)
+'''
+
+
+def test_submit_moves_the_class_in_runs_both_jobs_and_brings_the_results_back(
+    tmp_path, monkeypatch
+):
+    """`--submit` with a stand-in kubectl: the calls in order, the submissions copied from
+    the instructor's pod into the work volume, the merged output copied back to
+    ~/grading/<a>."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    kubectl = bin_dir / "kubectl"
+    kubectl.write_text(FAKE_KUBECTL.replace("PYTHON", sys.executable))
+    kubectl.chmod(0o755)
+    root = tmp_path / "cluster"
+    notebook = root / "instructor" / "course" / "submitted" / "student00" / "conv" / "conv.ipynb"
+    notebook.parent.mkdir(parents=True)
+    notebook.write_text("{}")
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("FAKE_ROOT", str(root))
+    args = ["conv", "--shards", "2", "--image", IMAGE, "--submit"]
+    assert grade_job.main(args) == 0
+    calls = [json.loads(line) for line in (root / "calls.jsonl").read_text().splitlines()]
+    verbs = [c[0] + (" " + c[-2] if c[0] == "wait" else "") for c in calls]
+    assert verbs == [
+        "delete",
+        "delete",
+        "delete",
+        "apply",
+        "wait pod/grading-io",
+        "exec",
+        "exec",
+        "exec",
+        "apply",
+        "wait job/grade-conv",
+        "apply",
+        "wait job/merge-conv",
+        "exec",
+        "exec",
+    ]
+    applied = [yaml.safe_load((root / f"applied-{i}.yaml").read_text()) for i in range(3)]
+    assert [(d["kind"], d["metadata"]["name"]) for d in applied] == [
+        ("Secret", "convnets-hidden-conv"),
+        ("Job", "grade-conv"),
+        ("Job", "merge-conv"),
+    ]
+    copied = root / "io" / "work" / "conv" / "submitted" / "student00" / "conv" / "conv.ipynb"
+    assert copied.read_text() == "{}"
+    back = root / "instructor" / "grading" / "conv"
+    assert (back / "grades.csv").read_text().startswith("student_id,score")
+    assert oct(back.stat().st_mode & 0o777) == "0o700"

@@ -294,7 +294,8 @@ def submit(objects: list[dict], assignment: str, instructor_pod: str, timeout: s
     _pipe(
         [*io, "tar", "-C", f"{here}/out", "-cf", "-", "."],
         ["exec", "-i", "-n", HUB_NAMESPACE, instructor_pod, "--", "sh", "-c",
-         f"mkdir -p -m 700 grading/{assignment} && tar -C grading/{assignment} -xf -"],
+         f"mkdir -p grading/{assignment} && tar -C grading/{assignment} -xf -"
+         f" && chmod 700 grading/{assignment}"],  # tar sets the folder's mode from the archive
     )  # fmt: skip
 
 

@@ -273,31 +273,14 @@ def test_the_probe_is_the_sandboxs_own_unshare():
         pytest.skip(f"no user namespaces on this machine: {done.stderr.strip()}")
 
 
-FAKE_KUBECTL = r'''#!PYTHON
-"""kubectl for the test: logs each call; `exec` runs the command here, in a folder per pod
-(/work of grading-io and the instructor's home); `wait job/merge-*` plays the Jobs."""
-import json, os, subprocess, sys
-from pathlib import Path
-
-root, args = Path(os.environ["FAKE_ROOT"]), sys.argv[1:]
-with open(root / "calls.jsonl", "a") as log:
-    log.write(json.dumps(args) + "\n")
-if args[0] == "apply":
-    n = len(list(root.glob("applied-*.yaml")))
-    (root / f"applied-{n}.yaml").write_text(sys.stdin.read())
-elif args[0] == "wait" and args[-2].startswith("job/merge-"):
-    out = root / "io" / "work" / args[-2][len("job/merge-"):] / "out"
-    out.mkdir(parents=True)
-    (out / "grades.csv").write_text("student_id,score\nstudent00,90\n")
-elif args[0] == "exec":
-    cut = args.index("--")
-    pod, command = args[cut - 1], args[cut + 1:]
-    home = root / ("io" if pod == "grading-io" else "instructor")
-    home.mkdir(exist_ok=True)
-    work = str(home / "work")
-    command = [c.replace("/work", work) for c in command]
-    sys.exit(subprocess.run(command, cwd=home).returncode)
-'''
+def fake_kubectl(tmp_path: Path) -> Path:
+    """A directory holding a stand-in `kubectl` (tests/fixtures/fake_kubectl.py), for PATH."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    script = REPO / "tests" / "fixtures" / "fake_kubectl.py"
+    (bin_dir / "kubectl").write_text(f'#!/bin/sh\nexec "{sys.executable}" "{script}" "$@"\n')
+    (bin_dir / "kubectl").chmod(0o755)
+    return bin_dir
 
 
 def test_submit_moves_the_class_in_runs_both_jobs_and_brings_the_results_back(
@@ -306,11 +289,7 @@ def test_submit_moves_the_class_in_runs_both_jobs_and_brings_the_results_back(
     """`--submit` with a stand-in kubectl: the calls in order, the submissions copied from
     the instructor's pod into the work volume, the merged output copied back to
     ~/grading/<a>."""
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    kubectl = bin_dir / "kubectl"
-    kubectl.write_text(FAKE_KUBECTL.replace("PYTHON", sys.executable))
-    kubectl.chmod(0o755)
+    bin_dir = fake_kubectl(tmp_path)
     root = tmp_path / "cluster"
     notebook = root / "instructor" / "course" / "submitted" / "student00" / "conv" / "conv.ipynb"
     notebook.parent.mkdir(parents=True)

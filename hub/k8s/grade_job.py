@@ -257,12 +257,12 @@ def to_yaml(objects: list[dict]) -> str:
     return yaml.safe_dump_all(objects, sort_keys=False)
 
 
-def _kubectl(*args: str, stdin: str | None = None) -> None:
+def kubectl(*args: str, stdin: str | None = None) -> None:
     print("+ kubectl", " ".join(args), file=sys.stderr)
     subprocess.run(["kubectl", *args], input=stdin, text=True, check=True)
 
 
-def _pipe(source: list[str], sink: list[str]) -> None:
+def pipe(source: list[str], sink: list[str]) -> None:
     """``kubectl <source> | kubectl <sink>``, failing when either fails."""
     print("+ kubectl", " ".join(source), "| kubectl", " ".join(sink), file=sys.stderr)
     with subprocess.Popen(["kubectl", *source], stdout=subprocess.PIPE) as out:
@@ -277,21 +277,21 @@ def submit(objects: list[dict], assignment: str, instructor_pod: str, timeout: s
     ns, here = ["-n", NAMESPACE], f"{WORK}/{assignment}"
     io = ["exec", "-i", *ns, "grading-io", "--"]
     for job in (grade, merge):  # a finished Job of an earlier run keeps its name
-        _kubectl("delete", *ns, "job", job["metadata"]["name"], "--ignore-not-found")
-    _kubectl("delete", *ns, "secret", secret["metadata"]["name"], "--ignore-not-found")
-    _kubectl("apply", "-f", "-", stdin=to_yaml([secret]))
-    _kubectl("wait", *ns, "--for=condition=Ready", "pod/grading-io", "--timeout=5m")
-    _kubectl(*io[:-1], "--", "sh", "-c", f"rm -rf {here} && mkdir -p {here}/submitted")
-    _pipe(
+        kubectl("delete", *ns, "job", job["metadata"]["name"], "--ignore-not-found")
+    kubectl("delete", *ns, "secret", secret["metadata"]["name"], "--ignore-not-found")
+    kubectl("apply", "-f", "-", stdin=to_yaml([secret]))
+    kubectl("wait", *ns, "--for=condition=Ready", "pod/grading-io", "--timeout=5m")
+    kubectl(*io[:-1], "--", "sh", "-c", f"rm -rf {here} && mkdir -p {here}/submitted")
+    pipe(
         ["exec", "-n", HUB_NAMESPACE, instructor_pod, "--", "tar", "-C",
          "course/submitted", "-cf", "-", "."],
         [*io, "tar", "-C", f"{here}/submitted", "-xf", "-"],
     )  # fmt: skip
     for job in (grade, merge):
         name = job["metadata"]["name"]
-        _kubectl("apply", "-f", "-", stdin=to_yaml([job]))
-        _kubectl("wait", *ns, "--for=condition=Complete", f"job/{name}", f"--timeout={timeout}")
-    _pipe(
+        kubectl("apply", "-f", "-", stdin=to_yaml([job]))
+        kubectl("wait", *ns, "--for=condition=Complete", f"job/{name}", f"--timeout={timeout}")
+    pipe(
         [*io, "tar", "-C", f"{here}/out", "-cf", "-", "."],
         ["exec", "-i", "-n", HUB_NAMESPACE, instructor_pod, "--", "sh", "-c",
          f"mkdir -p grading/{assignment} && tar -C grading/{assignment} -xf -"

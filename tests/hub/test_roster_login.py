@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
+from pathlib import Path
 
 from traitlets.config import PyFileConfigLoader
 
@@ -156,3 +157,42 @@ def test_the_kubernetes_login_refuses_placeholders_and_reads_the_roster(monkeypa
     assert "allowed-users.txt" in configmap["data"]
     deploy = (REPO / "hub" / "k8s" / "DEPLOY.md").read_text()
     assert "--set-file hub.extraFiles.convnets-auth.stringData=hub/auth.py" in deploy
+
+
+def test_one_command_adds_a_class_on_kubernetes(tmp_path, monkeypatch):
+    """`python -m hub.k8s.roster class.csv` with a stand-in kubectl (tests/fixtures): the
+    roster runs in the instructor's server (the real `autograder roster`), and the hub's
+    ConfigMap then lists the instructor's file, a valid Kubernetes object."""
+    import os
+
+    import kubernetes_validate
+    import yaml
+
+    from hub.k8s import roster
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    script = REPO / "tests" / "fixtures" / "fake_kubectl.py"
+    (bin_dir / "kubectl").write_text(f'#!/bin/sh\nexec "{sys.executable}" "{script}" "$@"\n')
+    (bin_dir / "kubectl").chmod(0o755)
+    cluster = tmp_path / "cluster"
+    (cluster / "instructor" / "course").mkdir(parents=True)
+    (cluster / "instructor" / "allowed-users.txt").write_text("instructor\n")
+    path = [str(bin_dir), str(Path(sys.executable).parent), os.environ["PATH"]]
+    monkeypatch.setenv("PATH", os.pathsep.join(path))
+    monkeypatch.setenv("FAKE_ROOT", str(cluster))
+    (tmp_path / "class.csv").write_text(CLASS)
+    assert roster.main([str(tmp_path / "class.csv")]) == 0
+    assert (cluster / "instructor" / "course" / "gradebook.db").exists()
+    (applied,) = [yaml.safe_load(p.read_text()) for p in cluster.glob("applied-*.yaml")]
+    assert applied["metadata"]["name"] == "convnets-allowed-users"
+    assert read_allowed_users_text(applied["data"]["allowed-users.txt"]) == [
+        "instructor",
+        "ada",
+        "grace",
+    ]
+    kubernetes_validate.validate(applied, "1.33", strict=True)
+
+
+def read_allowed_users_text(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]

@@ -112,6 +112,43 @@ def written_points(solutions: Path) -> dict[str, float]:
             if m.get("grade") and m.get("solution")}
 
 
+def with_written_answer(solutions: Path, into: Path) -> Path:
+    """`solutions` when its conv has a written answer; else a test-local copy (in `into`,
+    private to root) whose conv gains one as /work's spec for written answers has it: a
+    locked question cell and a 10-point markdown answer cell, the 10 points taken from the
+    first test cell worth more than 10 that has no partial-credit checks."""
+    if written_points(solutions):
+        return solutions
+    import shutil
+
+    copy = into / "solutions"
+    shutil.copytree(solutions, copy)
+    path = copy / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    nb = json.loads(path.read_text())
+
+    def meta(grade_id: str, **flags: object) -> dict:
+        return {"nbgrader": {"grade": False, "solution": False, "locked": False,
+                             "schema_version": 3, "grade_id": grade_id, **flags}}
+
+    donor = next(c for c in nb["cells"] if c["cell_type"] == "code"
+                 and c["metadata"].get("nbgrader", {}).get("grade")
+                 and c["metadata"]["nbgrader"]["points"] > 10
+                 and "check(" not in "".join(c["source"]))
+    donor["metadata"]["nbgrader"]["points"] -= 10
+    nb["cells"] += [
+        {"cell_type": "markdown", "id": "written-flip-q",
+         "metadata": meta("written_flip_question", locked=True),
+         "source": "Why do frameworks not flip the kernel, and when would it matter?\n\n"
+                   "**Rubric (10 points)**: 5 pts: the kernel is learned; 5 pts: a case."},
+        {"cell_type": "markdown", "id": "written-flip",
+         "metadata": meta("written_flip", grade=True, solution=True, points=10),
+         "source": "### BEGIN SOLUTION\nThe kernel is learned, so the flip is learned too; "
+                   "it matters for a kernel given by hand.\n### END SOLUTION"},
+    ]
+    path.write_text(json.dumps(nb, indent=1))
+    return copy
+
+
 def answer_and_run(user: HubUser, answer: dict[str, str], written: str) -> list[str]:
     """Write the answers into the fetched notebook (`written` into each written answer's
     markdown cell), run every cell in a kernel of the student's server (as "Run All"
@@ -220,9 +257,10 @@ def formgrader_in_chromium(hub: LocalHub, scores: dict[str, float],
             browser.close()
 
 
-def test_release_submit_grade_feedback(hub_port, solutions, exchange, needs_root):
+def test_release_submit_grade_feedback(hub_port, solutions, exchange, needs_root, tmp_path):
     timings = {}
     start = time.monotonic()
+    solutions = with_written_answer(solutions, tmp_path)
     hub = LocalHub(port=hub_port, instructors=["instructor"], students=STUDENTS,
                    exchange=exchange, solutions=solutions)
     try:

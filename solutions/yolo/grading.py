@@ -324,6 +324,9 @@ def check_ap(scores, hits, n_true, what):
     for why, switch in AP_MISTAKES.items():
         if abs(got - reference_ap(scores, hits, n_true, **switch)) <= 1e-9:
             expect(False, f"{what} = {got:.6f}: {why}")
+    if len(np.unique(scores)) < len(scores):
+        expect(False, f"{what} = {got:.6f}, expected {expected:.6f}: detections with equal "
+                      "scores keep the order they were given in (a stable sort)")
     expect(False, f"{what} = {got:.6f}, expected {expected:.6f}")
 
 

@@ -959,13 +959,18 @@ def nbgrader_lines(r: dict, breakdown: Callable[[dict, int], dict]) -> list[str]
         for s, cells in r[f"jobs{j}"]["nbgrader"]["failed_cells"].items()
         if cells
     }
+    lines += [
+        "",
+        "The scores differ by design: nbgrader gives a graded cell all its points or none, "
+        "and none to a cell that writes to stderr (a warning included); ours give partial "
+        "credit per check and ignore warnings.",
+    ]
     if failed:
-        lines += [
-            "",
-            "Graded cells that ended in an error under nbgrader: "
+        lines[-1] += (
+            " Graded cells nbgrader scored 0 (an error, or output on stderr): "
             + "; ".join(sorted(failed))
-            + ".",
-        ]
+            + "."
+        )
     return lines
 
 

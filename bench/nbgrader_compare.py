@@ -199,13 +199,17 @@ def run_nbgrader(
 
 
 def failed_cells(notebook: Path) -> dict[str, str]:
-    """Graded cell -> the error it ended with, in an autograded notebook."""
+    """Graded cell -> why nbgrader gives it 0, in an autograded notebook: the error it ended
+    with, or what it wrote to stderr (nbgrader scores such a cell 0, even for a warning)."""
     failed = {}
     for cell in json.loads(notebook.read_text())["cells"]:
         marks = cell.get("metadata", {}).get("nbgrader", {})
-        for out in cell.get("outputs", []):
-            if marks.get("grade") and out.get("output_type") == "error":
+        for out in cell.get("outputs", []) if marks.get("grade") else []:
+            if out.get("output_type") == "error":
                 failed[marks.get("grade_id", "?")] = f"{out['ename']}: {out['evalue']}"[:300]
+            elif out.get("name") == "stderr":
+                text = "".join(out.get("text", ""))
+                failed.setdefault(marks.get("grade_id", "?"), f"stderr: {text}"[:300])
     return failed
 
 

@@ -182,16 +182,23 @@ def test_cell_seconds_and_errors_of_an_autograded_notebook(tmp_path):
         }
 
     error = {"output_type": "error", "ename": "AssertionError", "evalue": "wrong", "traceback": []}
+    warning = {"output_type": "stream", "name": "stderr", "text": ["UserWarning: padding\n"]}
+    warned = cell(True, "2026-01-01T00:00:04.000000Z", "2026-01-01T00:00:04.000000Z", [warning])
+    warned["metadata"]["nbgrader"]["grade_id"] = "test_y"
     nb = {
         "cells": [
             cell(False, "2026-01-01T00:00:00.000000Z", "2026-01-01T00:00:00.500000Z", []),
             cell(True, "2026-01-01T00:00:01.000000Z", "2026-01-01T00:00:03.250000Z", [error]),
+            warned,
         ]
     }
     path = tmp_path / "a.ipynb"
     path.write_text(__import__("json").dumps(nb))
     assert cell_seconds(path) == {"student": 0.5, "hidden": 2.25}
-    assert failed_cells(path) == {"test_x": "AssertionError: wrong"}
+    assert failed_cells(path) == {
+        "test_x": "AssertionError: wrong",
+        "test_y": "stderr: UserWarning: padding\n",
+    }
 
 
 @pytest.mark.slow
@@ -200,6 +207,7 @@ def test_nbgrader_autogrades_a_submission_offline(tmp_path):
     back into its kernel and the grader's names given to that kernel: every graded cell
     runs (the seconds it reports are of real hidden tests), and the score is nbgrader's."""
     from autograder.config import Course
+    from autograder.notebook import load_assignment
     from bench.nbgrader_compare import make_class, nbgrader_course, run_nbgrader
 
     course = Course()
@@ -207,6 +215,9 @@ def test_nbgrader_autogrades_a_submission_offline(tmp_path):
     generated = nbgrader_course("conv", tmp_path / "generated", course, 120)
     run = run_nbgrader("conv", submitted, 1, tmp_path, generated, course)
     assert run["hidden_cells"][0] > 0 and len(run["startup_file"]) == 1
-    assert run["failed_cells"] == {"student00": {}}  # no hidden test ended in an error
-    assert run["scores"]["student00"] >= 80  # of 90 automatic points (nbgrader fails a cell
-    # that writes to stderr: a torch warning in the grader's oracle)
+    # No hidden test ended in an error; what nbgrader scores 0 is a cell with a warning
+    # on stderr (from the grader's torch oracle), and the score says so.
+    failed = run["failed_cells"]["student00"]
+    assert all(why.startswith("stderr:") for why in failed.values()), failed
+    points = {c.grade_id: c.points for c in load_assignment(course.source("conv")).graded}
+    assert run["scores"]["student00"] == sum(points.values()) - sum(points[g] for g in failed)

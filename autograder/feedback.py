@@ -41,6 +41,17 @@ def _written_rows(result: dict) -> str:
     )
 
 
+def _comments(result: dict) -> str:
+    items = "".join(
+        f"<li>{html.escape(str(c.get('cell', '')))}: <pre>{html.escape(str(c.get('comment', '')))}"
+        "</pre></li>"
+        for c in result.get("comments") or []
+    )
+    return (
+        f"<h2>Comments from your instructor</h2><ul class='comments'>{items}</ul>" if items else ""
+    )
+
+
 def feedback_html(result: dict, doc: dict) -> str:
     """One self-contained page for one entry of ``doc`` (``results.json``). Messages are
     words written for students, never test code."""
@@ -53,9 +64,14 @@ def feedback_html(result: dict, doc: dict) -> str:
     rows = []
     for t in result.get("tests", []):
         status = e(str(t.get("status", "")))
+        points = f"{t.get('points', 0):g} / {t.get('max_points', 0):g}"
+        if t.get("manual_points") is not None:
+            points = (
+                f"{t['manual_points']:g} / {t.get('max_points', 0):g} (set by your instructor; "
+                f"the grader gave {t.get('points', 0):g})"
+            )
         rows.append(
-            f"<tr><td>{e(str(t.get('grade_id', '')))}</td><td>{t.get('points', 0):g} / "
-            f"{t.get('max_points', 0):g}</td>"
+            f"<tr><td>{e(str(t.get('grade_id', '')))}</td><td>{points}</td>"
             f"<td class='{status}'>{status}</td>"
             f"<td><pre>{e(str(t.get('message', '')))}</pre></td></tr>"
         )
@@ -75,7 +91,10 @@ def feedback_html(result: dict, doc: dict) -> str:
             f"{e(shown(result['manual_score']))} (of {total_max - max_score:g}).</p>"
         )
     else:
-        summary = f"<p class='total'>Total: <strong>{score}</strong>.</p>"
+        summary = (
+            f"<p class='total'>Total: <strong>{e(shown(result['total']))}</strong> "
+            f"(of {max_score:g}).</p>"
+        )
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Feedback: {name} ({sid})</title>
 <style>{_STYLE}</style></head><body>
@@ -88,6 +107,7 @@ def feedback_html(result: dict, doc: dict) -> str:
 </thead>
 <tbody>{"".join(rows)}</tbody></table>
 {_written_rows(result)}
+{_comments(result)}
 {f"<h2>Cells that did not run cleanly</h2><ul>{problems}</ul>" if problems else ""}
 <h2>Your code</h2>
 {"".join(code) or "<p>(none)</p>"}

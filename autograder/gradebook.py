@@ -200,64 +200,74 @@ def record(
     return 0
 
 
-def manual_grades(
-    gb, assignment: str, sid: str, grade_ids: list[str]
-) -> dict[str, tuple[float | None, str]]:
-    """(manual score or None, comment) per written answer, as the Formgrader saved them."""
+def manual_grades(gb, assignment: str, sid: str) -> tuple[dict[str, float | None], dict[str, str]]:
+    """What a person saved in the Formgrader for one submission: the manual score of each
+    graded cell (``None``: none given) and the comment on each answer cell (``""``)."""
     notebook = gb.find_submission_notebook(assignment, assignment, sid)
-    grades = {g.name: g for g in notebook.grades}
-    comments = {c.name: c for c in notebook.comments}
-    out = {}
-    for gid in grade_ids:
-        grade, comment = grades.get(gid), comments.get(gid)
-        score = None if grade is None or grade.manual_score is None else float(grade.manual_score)
-        out[gid] = (score, (comment.manual_comment or "") if comment is not None else "")
-    return out
+    scores = {
+        g.name: None if g.manual_score is None else float(g.manual_score) for g in notebook.grades
+    }
+    return scores, {c.name: c.manual_comment or "" for c in notebook.comments}
 
 
 def sync_manual(
     assignment: str, course_dir: Path, grading: Path, course_id: str = "convnets"
 ) -> list[str]:
-    """Bring the written answers' manual grades and comments from nbgrader's gradebook (the
-    Formgrader) into ``results.json``, ``students/*.json``, ``grades.csv`` and the feedback
-    pages, and the late penalty (the policy ``late.csv`` names) up to date with the new
-    totals. Returns the students whose written answers still need manual grading."""
+    """Bring what a person gave in the Formgrader (nbgrader's gradebook) into
+    ``results.json``, ``students/*.json``, ``grades.csv`` and the feedback pages: each
+    written answer's score and comment, a score typed over a test cell's automatic one
+    (``manual_points``: it counts in the total in place of ``points``) and comments on the
+    student's code (``comments``); and the late penalty (the policy ``late.csv`` names) up
+    to date with the new totals. Returns the students whose written answers still need
+    manual grading."""
     from autograder.batch import _atomic_write, write_outputs
 
     if not (grading / "results.json").is_file():
         return []
     doc = json.loads((grading / "results.json").read_text())
-    if doc.get("assignment") != assignment or not any(s.get("written") for s in doc["students"]):
+    if doc.get("assignment") != assignment:
         return []
+    if not (course_dir / "gradebook.db").is_file():  # `autograder gradebook` not run yet
+        return [s["student_id"] for s in doc["students"] if results.pending_written(s)]
     late_rows = {}
     if (grading / "late.csv").is_file():
         with open(grading / "late.csv", newline="") as fh:
             late_rows = {r["student_id"]: r for r in csv.DictReader(fh)}
     pending, lateness = [], []
-    if not (course_dir / "gradebook.db").is_file():  # `autograder gradebook` not run yet
-        return [s["student_id"] for s in doc["students"] if results.pending_written(s)]
     with _gradebook(course_dir, course_id) as gb:
         for student in doc["students"]:
             sid, written = student["student_id"], student.get("written") or []
             try:
-                given = manual_grades(gb, assignment, sid, [w["grade_id"] for w in written])
+                scores, comments = manual_grades(gb, assignment, sid)
             except Exception:  # noqa: BLE001 (nbgrader's MissingEntry: not recorded)
-                given = {}
+                scores, comments = {}, {}
             for w in written:
-                if w["status"] == results.Status.NOT_RUN or w["grade_id"] not in given:
+                if w["status"] == results.Status.NOT_RUN or w["grade_id"] not in scores:
                     continue
-                points, comment = given[w["grade_id"]]
-                w["points"], w["comment"] = points, comment
+                points = scores[w["grade_id"]]
+                w["points"], w["comment"] = points, comments.get(w["grade_id"], "")
                 w["status"] = (
                     results.Status.NEEDS_MANUAL_GRADING if points is None else results.Status.GRADED
                 ).value
+            for test in student.get("tests") or []:
+                test.pop("manual_points", None)
+                if scores.get(test["grade_id"]) is not None:
+                    test["manual_points"] = scores[test["grade_id"]]
+            answered = {w["grade_id"] for w in written}
+            student.pop("comments", None)
+            if any(text for cell, text in comments.items() if cell not in answered):
+                student["comments"] = [
+                    {"cell": cell, "comment": text}
+                    for cell, text in comments.items()
+                    if text and cell not in answered
+                ]
             results.with_totals(student)
             if results.pending_written(student):
                 pending.append(sid)
             path = grading / "students" / f"{sid}.json"
             if path.is_file():
                 _atomic_write(path, results.dumps(student))
-            if sid in late_rows and given:
+            if sid in late_rows and scores:
                 policy = late_rows[sid].get("policy") or "none"
                 seconds, penalty = _late(gb, assignment, sid, policy)
                 lateness.append(_late_row(sid, seconds, penalty, student, policy))

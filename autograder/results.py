@@ -212,13 +212,22 @@ class SubmissionResult:
 
 
 def with_totals(student: dict) -> dict:
-    """``student`` with ``manual_score`` and ``total`` (automatic + manual) set from its
-    written answers: ``None`` while any is not graded by a person, never a silent 0."""
+    """``student`` with ``manual_score`` and ``total`` set from its written answers: the
+    total is the tests' points (a score a person typed over one in the Formgrader,
+    ``manual_points``, in place of the grader's) plus the written answers'; ``None`` while
+    any written answer is not graded by a person, never a silent 0."""
     written = student.get("written") or []
     pending = [w for w in written if w.get("points") is None]
     manual = None if pending else round(sum(float(w["points"]) for w in written), 6)
+    tests = sum(
+        float(t["manual_points"]) - float(t.get("points", 0))
+        for t in student.get("tests") or []
+        if t.get("manual_points") is not None
+    )
     student["manual_score"] = manual
-    student["total"] = None if manual is None else round(float(student.get("score", 0)) + manual, 6)
+    student["total"] = (
+        None if manual is None else round(float(student.get("score", 0)) + tests + manual, 6)
+    )
     return student
 
 
@@ -284,7 +293,7 @@ def grades_csv(assignment: str, max_score: float, total_max: float, students: li
                 r["status"],
                 message.replace("\n", " ")[:300],
                 shown(r["manual_score"]) if has_written else "",
-                shown(r["total"]) if has_written else f"{r.get('score', 0):g}",
+                shown(r["total"]),
                 f"{total_max:g}",
             ]
         )

@@ -154,8 +154,15 @@ def test_gradebook_written_answers_and_totals(tmp_path: Path):
     student = json.loads((grading / "students" / "alice.json").read_text())
     assert student["written"][0]["status"] == "graded" and student["total"] == 98
 
-    # bob's too; the LMS CSV and nbgrader's export: automatic + manual - late penalty.
+    # bob's too, and the instructor types 20 over the grader's 0 for bob's test_add and
+    # comments on his code (the Formgrader allows both): the LMS CSV and nbgrader's export
+    # agree, automatic (as overridden) + manual - late penalty.
     formgrader_grades(course, "bob", 5, "")
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", course_id="convnets") as gb:
+        gb.find_grade("test_add", ASSIGNMENT, ASSIGNMENT, "bob").manual_score = 20
+        comment = gb.find_comment("add_solution", ASSIGNMENT, ASSIGNMENT, "bob")
+        comment.manual_comment = "Return the sum, not a."
+        gb.db.commit()
     roster = tmp_path / "roster.csv"
     roster.write_text("id,lms_user_id\nalice,lms-1\nbob,lms-2\n")
     assert cli("roster", str(roster), str(course)).returncode == 0
@@ -163,11 +170,14 @@ def test_gradebook_written_answers_and_totals(tmp_path: Path):
     assert done.returncode == 0, done.stdout + done.stderr
     with open(grading / f"{ASSIGNMENT}-canvas.csv") as fh:
         canvas = {r[1]: r[5] for r in list(csv.reader(fh))[2:]}
-    assert canvas == {"lms-1": "98", "lms-2": "25"}  # bob: 40 + 5 - 20
-    assert grades(grading)["bob"]["total"] == "45"
-    assert (grading / "late.csv").read_text().splitlines()[2].split(",")[3] == "25"
+    assert canvas == {"lms-1": "98", "lms-2": "45"}  # bob: 40 + 20 (by hand) + 5 - 20
+    assert (grades(grading)["bob"]["score"], grades(grading)["bob"]["total"]) == ("40", "65")
+    assert (grading / "late.csv").read_text().splitlines()[2].split(",")[3] == "45"
     out = exported(course, tmp_path / "export2.csv")
-    assert {s: float(r["score"]) for s, r in out.items()} == {"alice": 98.0, "bob": 25.0}
+    assert {s: float(r["score"]) for s, r in out.items()} == {"alice": 98.0, "bob": 45.0}
+    page = (grading / "feedback" / "bob.html").read_text()
+    assert "20 / 50 (set by your instructor; the grader gave 0)" in page
+    assert "Return the sum, not a." in page and "Total: <strong>65</strong>" in page
 
 
 def test_late_policies():

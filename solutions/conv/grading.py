@@ -147,3 +147,135 @@ def diagnose_max_pool2d(got, x, k, stride):
         if np.allclose(got, -F.max_pool2d(torch.from_numpy(-x), k, stride).numpy()):
             expect(False, f"{call}: that is the minimum of each window, not the maximum")
     check_array(got, expected, call)
+
+
+def receptive_field_oracle(layers):
+    """Stack the layers from the output back: each kernel reaches (k - 1) steps of the
+    product of the strides before it, in input pixels."""
+    field = 1
+    for index, (k, _) in enumerate(layers):
+        field += (k - 1) * int(np.prod([s for _, s in layers[:index]], dtype=np.int64))
+    return field
+
+
+def diagnose_receptive_field(got, layers):
+    layers = [tuple(layer) for layer in layers]
+    call = f"receptive_field({layers})"
+    expect(isinstance(got, (int, np.integer)) and not isinstance(got, bool),
+           f"{call} returned a {type(got).__name__}; return an int")
+    expected = receptive_field_oracle(layers)
+    if got == expected:
+        return
+    later_strides = 1 + sum((k - 1) * int(np.prod([s for _, s in layers[:i + 1]])) for i, (k, _) in enumerate(layers))
+    if got == 1 + sum(k - 1 for k, _ in layers):
+        why = ("strides ignored: after a layer with stride s, neighbouring pixels are s input "
+               "pixels apart, so every later kernel reaches s times farther")
+    elif got == later_strides:
+        why = ("a layer's own stride is counted in its own reach: a layer's stride only spaces "
+               "out the pixels the layers after it see")
+    elif got == sum(k for k, _ in layers) or got == int(np.prod([k for k, _ in layers])):
+        why = "a kernel of size k adds k - 1 (in units of the spacing at its input), it does not add or multiply k"
+    else:
+        why = "stack the layers one at a time: each adds (k - 1) times the spacing of its input pixels"
+    expect(False, f"{call} returned {got}, expected {expected}: {why}")
+
+
+def backward_oracle(dout, x, w, stride, padding):
+    """(dx, dw, db) of conv2d by torch.autograd."""
+    tx, tw = (torch.from_numpy(np.ascontiguousarray(a)).requires_grad_() for a in (x, w))
+    tb = torch.zeros(len(w), dtype=torch.float64, requires_grad=True)
+    F.conv2d(tx, tw, tb, stride=stride, padding=padding).backward(torch.from_numpy(dout))
+    return tx.grad.numpy(), tw.grad.numpy(), tb.grad.numpy()
+
+
+def backward_cases(count, strides, paddings):
+    """count random cases (shapes, stride, padding drawn with the student's rng), each
+    with the student's (dx, dw, db): a list of dicts."""
+    cases = []
+    for _ in range(count):
+        stride, padding = int(rng.choice(strides)), int(rng.choice(paddings))
+        n, c_in, c_out = (int(v) for v in rng.integers(1, 4, size=3))
+        h, wd = (int(v) for v in rng.integers(3, 9, size=2))
+        kh = int(rng.integers(1, min(h + 2 * padding, 4) + 1))
+        kw = int(rng.integers(1, min(wd + 2 * padding, 4) + 1))
+        x = rng.normal(size=(n, c_in, h, wd))
+        w = rng.normal(size=(c_out, c_in, kh, kw))
+        h_out = (h + 2 * padding - kh) // stride + 1
+        w_out = (wd + 2 * padding - kw) // stride + 1
+        dout = rng.normal(size=(n, c_out, h_out, w_out))
+        call = (f"conv2d_backward(dout {dout.shape}, x {x.shape}, w {w.shape}, "
+                f"stride={stride}, padding={padding})")
+        got = conv2d_backward(dout.copy(), x.copy(), w.copy(), stride=stride, padding=padding)
+        expect(isinstance(got, (tuple, list)) and len(got) == 3,
+               f"{call} returned a {type(got).__name__}; return the tuple (dx, dw, db)")
+        expected = backward_oracle(dout, x, w, stride, padding)
+        cases.append(dict(dout=dout, x=x, w=w, stride=stride, padding=padding, call=call,
+                          got=got, expected=expected))
+    return cases
+
+
+def _numeric(got, shape):
+    return (isinstance(got, np.ndarray) and np.issubdtype(got.dtype, np.number)
+            and got.shape == shape and bool(np.all(np.isfinite(got))))
+
+
+def check_db(cases):
+    for case in cases:
+        got, expected, dout = case["got"][2], case["expected"][2], case["dout"]
+        what = f"db of {case['call']}"
+        expect(isinstance(got, np.ndarray), f"{what} is a {type(got).__name__}, not a NumPy array")
+        if got.shape != expected.shape:
+            expect(False, f"{what} has shape {got.shape}: db has one entry per output channel, "
+                          "(C_out,): sum dout over the batch and both spatial axes (N, H_out, W_out)")
+        if (_numeric(got, expected.shape) and not np.allclose(got, expected)
+                and np.allclose(got, dout.mean(axis=(0, 2, 3)))):
+            expect(False, f"{what}: that is the mean of dout; b[o] is added to every output pixel "
+                          "of every sample, so its gradient is the sum")
+        check_array(got, expected, what, atol=1e-8, rtol=1e-7)
+
+
+def _dw_stride_ignored(case):
+    """dw from the first H_out x W_out windows side by side, as if the stride were 1."""
+    x, w, dout, p = case["x"], case["w"], case["dout"], case["padding"]
+    kh, kw = w.shape[2:]
+    xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
+    h_out, w_out = dout.shape[2:]
+    windows = np.lib.stride_tricks.sliding_window_view(xp, (kh, kw), axis=(2, 3))[:, :, :h_out, :w_out]
+    return np.einsum("noij,ncijuv->ocuv", dout, windows)
+
+
+def check_dw(cases):
+    for case in cases:
+        got, expected = case["got"][1], case["expected"][1]
+        what = f"dw of {case['call']}"
+        expect(isinstance(got, np.ndarray), f"{what} is a {type(got).__name__}, not a NumPy array")
+        expect(got.shape == expected.shape, f"{what} has shape {got.shape}: dw has w's shape {expected.shape}")
+        if _numeric(got, expected.shape) and not np.allclose(got, expected, atol=1e-7):
+            if case["stride"] > 1 and np.allclose(got, _dw_stride_ignored(case), atol=1e-7):
+                expect(False, f"{what}: stride ignored: output pixel (i, j) saw the window that starts "
+                              "at (stride * i, stride * j) of the padded input, not at (i, j)")
+            if np.allclose(got, expected[:, :, ::-1, ::-1], atol=1e-7):
+                expect(False, f"{what}: dw is flipped: w[o, c, u, v] met the padded pixel "
+                              "(stride * i + u, stride * j + v)")
+        check_array(got, expected, what, atol=1e-7, rtol=1e-6)
+
+
+def check_dx(cases):
+    for case in cases:
+        got, expected, p = case["got"][0], case["expected"][0], case["padding"]
+        what = f"dx of {case['call']}"
+        expect(isinstance(got, np.ndarray), f"{what} is a {type(got).__name__}, not a NumPy array")
+        n, c, h, wd = expected.shape
+        if got.shape != expected.shape:
+            if p and got.shape == (n, c, h + 2 * p, wd + 2 * p):
+                expect(False, f"{what} has the padded input's shape {got.shape}: crop the padding, "
+                              "the gradient that lands on padding zeros belongs to no pixel of x")
+            expect(False, f"{what} has shape {got.shape}: dx has x's shape {expected.shape}")
+        if _numeric(got, expected.shape) and not np.allclose(got, expected, atol=1e-7):
+            flipped = np.ascontiguousarray(case["w"][:, :, ::-1, ::-1])
+            unflipped = backward_oracle(case["dout"], case["x"], flipped, case["stride"], p)[0]
+            if np.allclose(got, unflipped, atol=1e-7):
+                expect(False, f"{what}: kernel not flipped: dout[i, j] went to the input pixel "
+                              "(i + u, j + v) through w[u, v]; written as a sliding window over dout, "
+                              "dx needs the kernel flipped (a true convolution)")
+        check_array(got, expected, what, atol=1e-7, rtol=1e-6)

@@ -153,3 +153,14 @@ def check_nms(boxes, scores, threshold, label):
 
 def distinct_scores(rng, n):
     return rng.permutation(n).astype(float) / max(n, 1) + rng.uniform(0, 0.5 / max(n, 1), n)
+
+
+def scene_candidates(rng, objects, per_object):
+    """A detector's raw output: per_object candidate boxes jittered around each of
+    `objects` random objects (which may overlap each other), and distinct scores."""
+    xy = rng.uniform(0, 60, size=(objects, 2))
+    truth = np.concatenate([xy, xy + rng.uniform(8, 30, size=(objects, 2))], axis=1)
+    sizes = np.tile(np.repeat(truth[:, 2:] - truth[:, :2], per_object, axis=0), 2)
+    boxes = np.repeat(truth, per_object, axis=0) + rng.normal(scale=0.1, size=sizes.shape) * sizes
+    boxes[:, 2:] = np.maximum(boxes[:, 2:], boxes[:, :2] + 1)
+    return boxes, distinct_scores(rng, len(boxes))

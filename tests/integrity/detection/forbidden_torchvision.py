@@ -17,6 +17,7 @@ EXPECT = {
     "test_nms": "forbidden",
     "test_nms_threshold": "forbidden",
     "test_nms_properties": "forbidden",
+    "test_nms_scene": "forbidden",
     "test_batched_nms": "forbidden",
     "test_batched_nms_classes": "forbidden",
 }

@@ -108,7 +108,7 @@ def scan(cells: list[tuple[str, str]], forbidden: list[str]) -> dict[str, str]:
         for name, used in uses.items():
             if name in reasons:
                 continue
-            for other in used:
+            for other in sorted(used):  # the same reason in every process (hash seeds)
                 if other in reasons:
                     reasons[name] = f"uses {other}, which {reasons[other]}"
                     changed = True

@@ -1,7 +1,8 @@
 """Every solution, blank notebook, mutant and integrity case scores, per graded cell, what
 ``tests/score_table.json`` recorded before the hidden tests were rewritten around the
-grader-only helpers (issue 15). See ``tests/score_table.py``; a deliberate change is
-recorded again with it and explained in the commit.
+grader-only helpers (issue 15). The grading run is the session's ``corpus_results`` run
+(``tests/corpus.py``), which the integrity test checks too. See ``tests/score_table.py``;
+a deliberate change is recorded again with it and explained in the commit.
 
 An integrity case whose ``EXPECT`` allows several statuses for a cell (e.g. ``timeout`` or
 ``crashed``, which depends on the machine's load) may get any of them, with 0 points.
@@ -12,19 +13,17 @@ from __future__ import annotations
 import json
 
 import pytest
-from score_table import CORPUS, TABLE, differences, grade
+from corpus import integrity_variants, table_rows
+from score_table import TABLE, differences
 
-from autograder.check import load_variant
+from autograder.config import Course
 
 
 def allowed_alternatives(assignment: str) -> dict[str, dict[str, set[str]]]:
-    out: dict[str, dict[str, set[str]]] = {}
-    for path in sorted((CORPUS / assignment).glob("*.py")):
-        expect = load_variant(path).get("EXPECT") or {}
-        out[f"integrity-{path.stem}"] = {
-            gid: set(s) for gid, s in expect.items() if not isinstance(s, str)
-        }
-    return out
+    return {
+        sid: {gid: set(s) for gid, s in (v.get("EXPECT") or {}).items() if not isinstance(s, str)}
+        for sid, v in integrity_variants(assignment).items()
+    }
 
 
 def test_differences_are_found():
@@ -42,10 +41,13 @@ def test_differences_are_found():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("assignment", ["conv", "detection", "transfer"])
-def test_scores_match_the_recorded_table(assignment):
-    recorded = json.loads(TABLE.read_text())[assignment]
-    now = grade(assignment)
+@pytest.mark.parametrize("assignment", Course().assignments())
+def test_scores_match_the_recorded_table(assignment, corpus_results):
+    table = json.loads(TABLE.read_text())
+    if assignment not in table:
+        pytest.fail(f"no rows for {assignment}: record them with tests/score_table.py {assignment}")
+    recorded = table[assignment]
+    now = table_rows(corpus_results(assignment).results)
     alternatives = allowed_alternatives(assignment)
     for sid, row in now.items():  # a cell whose case allows several statuses: any of them
         for gid, statuses in alternatives.get(sid, {}).items():

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from pathlib import Path
 
 MANIFEST = "shard.json"
@@ -69,6 +70,9 @@ def merge_documents(shard_dirs: list[Path]) -> dict:
     """The merged ``results.json`` document of a complete set of shard directories."""
     if not shard_dirs:
         raise ShardError("no shard directories given")
+    for d in shard_dirs:
+        if not (d / MANIFEST).is_file():
+            raise ShardError(f"{d} has no {MANIFEST}: not the output of `autograder grade --shard`")
     manifests = [_read(d / MANIFEST) for d in shard_dirs]
     first = manifests[0]
     count = first["shard"][1]
@@ -112,7 +116,7 @@ def merge(out: Path, shard_dirs: list[Path]) -> int:
     try:
         doc = merge_documents(shard_dirs)
     except ShardError as exc:
-        print(f"autograder merge: {exc}")
+        print(f"autograder merge: {exc}", file=sys.stderr)
         return 2
     _private_dir(out)
     _private_dir(out / "students")

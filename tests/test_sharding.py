@@ -71,6 +71,8 @@ def test_merge_refuses_an_incomplete_or_foreign_set_of_shards(tmp_path):
     other = _fake_shard(tmp_path / "other", 1, 2, everyone + ["eve"], everyone)
     with pytest.raises(ShardError, match="another run"):
         merge_documents([dirs[0], other])
+    with pytest.raises(ShardError, match="not the output of"):
+        merge_documents([dirs[0], tmp_path])
     unfinished = _fake_shard(tmp_path / "unfinished", 1, 2, everyone, [])
     with pytest.raises(ShardError, match="no result for"):
         merge_documents([dirs[0], unfinished])

@@ -99,10 +99,11 @@ def check_losses(losses, epochs, function):
     expect(all(math.isfinite(v) for v in losses), f"{function} returned losses that are not finite: {losses}")
 
 
-def reference_run(head, x, y, head_lr, backbone_lr=0.0, unfrozen=0, steps=1):
-    """Replays here `steps` full-batch torch.optim.Adam steps on the mean cross-entropy from
-    the pristine model with `head` (top `unfrozen` blocks trainable at backbone_lr):
-    (start state, mean loss before each step, state after)."""
+def reference_run(head, x, y, head_lr, backbone_lr=0.0, unfrozen=0, epochs=1, batch_size=None):
+    """Replays here `epochs` epochs of torch.optim.Adam on the mean cross-entropy of each batch
+    (batches of `batch_size` images in their order, one step each; None: the whole set, one
+    step per epoch) from the pristine model with `head` (top `unfrozen` blocks trainable at
+    backbone_lr): (start state, each epoch's mean loss over its images, state after)."""
     model = pretrained_backbone(verbose=False).eval()
     model.classifier = nn.Linear(head[0].shape[1], head[0].shape[0])
     with torch.no_grad():
@@ -123,17 +124,66 @@ def reference_run(head, x, y, head_lr, backbone_lr=0.0, unfrozen=0, steps=1):
             p.requires_grad_(True)
     start = {k: v.detach().numpy().copy() for k, v in model.state_dict().items()}
     optimizer = torch.optim.Adam(groups)
+    batch_size = batch_size or len(y)
     losses = []
-    for _ in range(steps):
-        optimizer.zero_grad()
-        z = h
-        for block in top:
-            z = block(z)
-        loss = nn.functional.cross_entropy(model.classifier(torch.flatten(model.features.pool(z), 1)), y)
-        loss.backward()
-        optimizer.step()
-        losses.append(float(loss.detach()))
+    for _ in range(epochs):
+        total = 0.0
+        for first in range(0, len(y), batch_size):
+            optimizer.zero_grad()
+            z = h[first:first + batch_size]
+            for block in top:
+                z = block(z)
+            scores = model.classifier(torch.flatten(model.features.pool(z), 1))
+            loss = nn.functional.cross_entropy(scores, y[first:first + batch_size])
+            loss.backward()
+            optimizer.step()
+            total += float(loss.detach()) * len(scores)
+        losses.append(total / len(y))
     return start, losses, {k: v.detach().numpy().copy() for k, v in model.state_dict().items()}
+
+
+def one_image_set(split, n=40):
+    """`n` copies of one image of `split` (drawn per student) with its label. Every batch of
+    it holds the same images whatever the order, so the grader can replay a loop of several
+    batches per epoch without knowing how the student shuffles."""
+    i = int(rng.integers(len(split)))
+    return split.x[i:i + 1].repeat(n, 1, 1, 1), split.y[i:i + 1].repeat(n)
+
+
+def groups(unfrozen, head_lr, backbone_lr):
+    """(what, parameter names, learning rate) of each group fine-tuning trains."""
+    out = [("the head's weights", ["classifier.weight", "classifier.bias"], head_lr)]
+    if unfrozen:
+        out.append(("the unfrozen backbone's weights", top_blocks(unfrozen), backbone_lr))
+    return out
+
+
+def several_batches(function, state, reference, head_lr, backbone_lr=0.0, unfrozen=0):
+    """Fail unless `state` is where `reference` (a reference_run with several batches per
+    epoch: one Adam step per batch, each on that batch's gradient alone) took the model."""
+    start, _, expected = reference
+    for what, names, lr in groups(unfrozen, head_lr, backbone_lr):
+        off, moved, want, _ = moves(state, start, expected, names, lr)
+        expect(moved > 0, f"{what} did not change during {function}: give them to the optimizer")
+        expect(off <= 0.01,
+               f"{function} with several batches per epoch (copies of one image, batches of 16) "
+               f"left {off:.0%} of {what} away from where one Adam step per batch, each on the "
+               f"mean cross-entropy of that batch alone, puts them (typical change {moved:.1e}, "
+               f"expected {want:.1e}): gradients add up across backward passes until "
+               "optimizer.zero_grad() clears them, so clear them before every batch's backward "
+               "pass, and step once per batch, with torch.optim.Adam and that group's rate")
+
+
+def losses_match(function, reported, losses, n, batch_size):
+    """Fail unless each epoch's reported loss is its mean cross-entropy over its n images."""
+    expect(len(reported) == len(losses)
+           and all(math.isclose(a, b, rel_tol=1e-3, abs_tol=1e-5) for a, b in zip(reported, losses)),
+           f"{function}(epochs={len(losses)}, batch_size={batch_size}) on {n} images returned the "
+           f"losses {[round(v, 4) for v in reported]}; the mean cross-entropy over each epoch's "
+           f"images is {[round(v, 4) for v in losses]}: return, per epoch, the loss averaged over "
+           "its images (not the last batch's loss, not a sum over batches; a smaller last batch "
+           "counts for fewer images). Those are the losses of a correct training: if a check of "
+           "the weights failed too, fix that first")
 
 
 def moves(state, start, expected, names, lr):
@@ -208,3 +258,45 @@ def top_blocks(n=2):
     _, parameter_names, n_blocks = pristine()
     prefixes = tuple(f"features.blocks.{n_blocks - 1 - i}." for i in range(n))
     return [k for k in parameter_names if k.startswith(prefixes)]
+
+
+def seed_spread(seeds=30):
+    """The reference solution's held-out accuracy after train_head(epochs=3), and its
+    validation accuracy (the visible test's), over `seeds` runs: seed 0 with start_head(),
+    as the hidden test trains, then seeds 1.. with the shuffle and the starting head drawn
+    from the seed. Where the bars of test_train_head_accuracy come from:
+    .venv/bin/python solutions/transfer/grading.py 30"""
+    import json
+    from pathlib import Path
+
+    notebook = json.loads(Path(__file__).with_name("transfer.ipynb").read_text())
+    ns = {}
+    for cell in notebook["cells"]:
+        meta = cell["metadata"].get("nbgrader", {})
+        if cell["cell_type"] == "code" and (meta.get("grade_id") == "setup" or meta.get("solution")):
+            exec("".join(cell["source"]), ns)  # noqa: S102 - the course's own solution
+    split = held_out()
+    rows = []
+    for seed in range(seeds):
+        model = pretrained_backbone(verbose=False)
+        model.features.requires_grad_(False)
+        model.classifier = nn.Linear(model.classifier.in_features, 2)
+        if seed == 0:
+            with torch.no_grad():
+                for p, a in zip(model.classifier.parameters(), start_head()):
+                    p.copy_(torch.from_numpy(a))
+        else:
+            torch.manual_seed(seed)
+            model.classifier.reset_parameters()
+        ns["train_head"](model, ns["train"], epochs=3, lr=1e-2, batch_size=32, seed=seed)
+        rows.append((ns["accuracy"](model, split), ns["accuracy"](model, ns["val"])))
+        print(f"seed {seed}: held-out {rows[-1][0]:.3f}, validation {rows[-1][1]:.3f}", flush=True)
+    for name, values in zip(("held-out", "validation"), np.array(rows).T):
+        print(f"{name}: mean {values.mean():.3f}, std {values.std():.3f}, lowest "
+              f"{np.sort(values)[:3].round(3).tolist()}, highest {values.max():.3f}")
+
+
+if __name__ == "__main__":
+    import sys
+
+    seed_spread(int(sys.argv[1]) if len(sys.argv) > 1 else 30)

@@ -5,6 +5,8 @@ speed points: the limit (``SPEED_LIMIT`` in the setup cell) sits between vectori
 (at most about 22x) and loops over output positions (about 600x), far from both.
 """
 
+EXPECT = {}  # every graded cell passes, test_conv2d_vectorized included
+
 CELLS = {
     "conv2d": """
 def conv2d(x, w, b=None, stride=1, padding=0):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import importlib
 import inspect
+import json
 import pkgutil
 import re
 import tempfile
@@ -21,7 +22,8 @@ from pathlib import Path
 import pytest
 
 import convnets
-from autograder.check import _grade_dir, make_submission
+from autograder.batch import grade_all
+from autograder.check import make_submission
 from autograder.config import COURSE_DIR, Course
 from autograder.notebook import load_assignment
 
@@ -154,7 +156,22 @@ def test_library_aliases_earn_nothing(assignment: str) -> None:
         for i, aliases in enumerate(rounds)
     }
     with tempfile.TemporaryDirectory(prefix=f"library-aliases-{assignment}-") as tmp:
-        results = _grade_dir(assignment, entries, Path(tmp), 2, COURSE_DIR)
+        for sid, text in entries.items():
+            folder = Path(tmp) / "submitted" / sid / assignment
+            folder.mkdir(parents=True)
+            (folder / f"{assignment}.ipynb").write_text(text)
+        out = Path(tmp) / "graded"
+        rc = grade_all(
+            assignment,
+            Path(tmp) / "submitted",
+            out,
+            jobs=2,
+            course=COURSE_DIR,
+            log=lambda *a, **k: None,
+        )
+        assert rc == 0, f"grading {assignment} failed to run (exit {rc})"
+        doc = json.loads((out / "results.json").read_text())
+    results = {s["student_id"]: s for s in doc["students"]}
     earned = []
     for i, aliases in enumerate(rounds):
         points = {t["grade_id"]: t["points"] for t in results[f"aliases-{i}"]["tests"]}

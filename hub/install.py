@@ -21,6 +21,7 @@ import hashlib
 import json
 import os
 import pwd
+import re
 import shutil
 import stat
 import subprocess
@@ -155,6 +156,49 @@ def install_config() -> None:
     )
 
 
+# nbgrader 0.9.6's Assignment List links "(view feedback)" to `filebrowser:go-to-path` on
+# the feedback folder, which in JupyterLab 4 only moves the file browser there: nothing
+# opens. The handler is compiled into the extension's JavaScript and a JupyterLab command
+# cannot be registered twice, so the installed file is patched (once, idempotent) to also
+# open every feedback page of that folder in JupyterLab's HTML viewer (our pages have no
+# script, so the viewer's sandbox shows them whole). A changed nbgrader build fails here
+# loudly rather than shipping the dead link.
+VIEW_FEEDBACK_CALL = re.compile(
+    r'(\w+)\.commands\.execute\("filebrowser:go-to-path",\{path:(\w+)\}\)'
+    r'(?=\},\w+\.innerText=" \(view feedback\)")'
+)
+VIEW_FEEDBACK_OPENS = (
+    '{app}.commands.execute("filebrowser:go-to-path",{{path:{folder}}}),'
+    "{app}.serviceManager.contents.get({folder}).then(function(d){{"
+    'd.content.filter(function(f){{return f.type==="file"&&/\\.html$/.test(f.name)}})'
+    '.forEach(function(f){{{app}.commands.execute("docmanager:open",'
+    '{{path:f.path,factory:"HTML Viewer"}})}})}})'
+)
+
+
+def patch_view_feedback(venv: Path = VENV) -> Path:
+    """Make "(view feedback)" open the feedback page; returns the patched file."""
+    static = venv / "share" / "jupyter" / "labextensions" / "@jupyter" / "nbgrader" / "static"
+    for path in sorted(static.glob("*.js")):
+        text = path.read_text()
+        if "(view feedback)" not in text:
+            continue
+        if 'factory:"HTML Viewer"' in text:
+            return path
+        patched, count = VIEW_FEEDBACK_CALL.subn(
+            lambda m: VIEW_FEEDBACK_OPENS.format(app=m[1], folder=m[2]), text
+        )
+        if count != 1:
+            break
+        path.write_text(patched)
+        log(f"patched {path.name}: (view feedback) opens the feedback page")
+        return path
+    raise RuntimeError(
+        f"hub.install: no '(view feedback)' handler to patch under {static}: nbgrader's "
+        "JupyterLab extension changed; see VIEW_FEEDBACK_CALL in hub/install.py"
+    )
+
+
 def make_exchange(root: Path = EXCHANGE) -> None:
     """nbgrader's exchange: a directory every user may write to (sticky, as nbgrader's docs say)."""
     root.mkdir(parents=True, exist_ok=True)
@@ -217,6 +261,7 @@ def install(browser: bool = False) -> None:
         sys.exit(f"hub.install: {BASE_PYTHON} is missing (apt-get install python3.11-venv)")
     PREFIX.mkdir(parents=True, exist_ok=True)
     install_venv()
+    patch_view_feedback()
     install_proxy()
     install_config()
     world_readable(PREFIX)

@@ -7,6 +7,7 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 import yaml
 from traitlets.config import PyFileConfigLoader
 
@@ -138,3 +139,40 @@ def test_instructor_sources_hold_no_grader_files_and_working_book_links(tmp_path
         assert f"{folder.name}.ipynb" in names and not names & set(GRADER_ONLY), names
         text = (tmp_path / "source" / folder.name / f"{folder.name}.ipynb").read_text()
         assert "../../book/" not in text and book_page_link("exercises.md") in text
+
+
+# nbgrader 0.9.6's compiled "(view feedback)" handler, as its JupyterLab extension ships it.
+VIEW_FEEDBACK_JS = (
+    'if(t.append(s),this.data.has_local_feedback&&!this.data.feedback_updated){var n=this.app,'
+    'a=this.data.local_feedback_path,i=document.createElement("a");i.onclick=function(){'
+    'n.commands.execute("filebrowser:go-to-path",{path:a})},i.innerText=" (view feedback)",'
+    "t.append(i)}"
+)
+
+
+def fake_extension(root: Path, text: str) -> Path:
+    static = root / "share" / "jupyter" / "labextensions" / "@jupyter" / "nbgrader" / "static"
+    static.mkdir(parents=True)
+    (static / "100.other.js").write_text('n.commands.execute("filebrowser:go-to-path",{path:a})')
+    path = static / "161.handler.js"
+    path.write_text(text)
+    return path
+
+
+def test_view_feedback_link_is_patched_to_open_the_page(tmp_path):
+    path = fake_extension(tmp_path, VIEW_FEEDBACK_JS)
+    assert install.patch_view_feedback(tmp_path) == path
+    patched = path.read_text()
+    assert 'n.serviceManager.contents.get(a).then(' in patched
+    assert 'n.commands.execute("docmanager:open",{path:f.path,factory:"HTML Viewer"})' in patched
+    assert 'n.commands.execute("filebrowser:go-to-path",{path:a})' in patched  # still shown
+    assert patched.count("(view feedback)") == 1
+    # Idempotent; the other file, which has no such link, is left alone.
+    assert install.patch_view_feedback(tmp_path) == path and path.read_text() == patched
+    assert "docmanager" not in (path.parent / "100.other.js").read_text()
+
+
+def test_an_unknown_nbgrader_build_fails_loudly(tmp_path):
+    fake_extension(tmp_path, VIEW_FEEDBACK_JS.replace("filebrowser:go-to-path", "somethingelse"))
+    with pytest.raises(RuntimeError, match="VIEW_FEEDBACK_CALL"):
+        install.patch_view_feedback(tmp_path)

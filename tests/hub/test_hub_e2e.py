@@ -257,6 +257,43 @@ def formgrader_in_chromium(hub: LocalHub, scores: dict[str, float],
             browser.close()
 
 
+def view_feedback_in_chromium(hub: LocalHub, name: str, expected: list[str]) -> None:
+    """The student opens the Assignment List in Chromium and clicks "(view feedback)": the
+    feedback page opens in JupyterLab's HTML viewer (hub.install patches nbgrader's link,
+    which only moved the file browser) and shows ``expected``."""
+    from playwright.sync_api import sync_playwright
+
+    shots = REPO / "_build" / "screenshots"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM),
+                                    args=["--headless", "--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.set_default_timeout(120_000)
+        try:
+            page.goto(f"{hub.url}/hub/login")
+            page.fill("#username_input", name)
+            page.fill("#password_input", hub.passwords[name])
+            page.click("#login_submit")
+            page.wait_for_url(f"**/user/{name}/lab**", timeout=180_000)
+            page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").click()
+            page.locator(".lm-Menu-itemLabel", has_text="Assignment List").click()
+            link = page.get_by_text("(view feedback)").first
+            link.wait_for(state="attached")
+            if not link.is_visible():  # the submission rows are folded under the assignment
+                page.locator("#submitted_assignments_list").get_by_text(
+                    ASSIGNMENT, exact=True).first.click()
+            link.click()
+            viewer = page.frame_locator(".jp-HTMLViewer iframe")
+            for text in expected:
+                viewer.get_by_text(text).first.wait_for()
+            page.screenshot(path=str(shots / f"hub-view-feedback-{name}.png"))
+        except Exception:
+            page.screenshot(path=str(shots / f"hub-view-feedback-failure-{name}.png"))
+            raise
+        finally:
+            browser.close()
+
+
 def test_release_submit_grade_feedback(hub_port, solutions, exchange, needs_root, tmp_path):
     timings = {}
     start = time.monotonic()
@@ -423,6 +460,8 @@ def test_release_submit_grade_feedback(hub_port, solutions, exchange, needs_root
                 assert page == graded_page
             assert "BEGIN HIDDEN TESTS" not in page
             assert not [line for line in secret - own if line in page]
+        # ... and opens it from the Assignment List, as a person would.
+        view_feedback_in_chromium(hub, STUDENTS[0], [MANUAL[STUDENTS[0]][1]])
 
         # 5. The exchange.
         inbound = exchange / "convnets" / "inbound"

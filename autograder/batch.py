@@ -102,7 +102,7 @@ def _grade_task(source: str, path: str, student_id: str, hide: list[str], overri
         )
 
 
-def _atomic_write(path: Path, text: str) -> None:
+def atomic_write(path: Path, text: str) -> None:
     """Write whole or not at all, readable by the grading user alone (scores, student code)."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -111,7 +111,7 @@ def _atomic_write(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def _private_dir(path: Path) -> None:
+def private_dir(path: Path) -> None:
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     path.chmod(0o700)
 
@@ -140,7 +140,7 @@ def write_outputs(out: Path, doc: dict) -> None:
     after the written answers' manual grades are merged in, ``autograder.gradebook``)."""
     from autograder.feedback import feedback_html
 
-    _atomic_write(
+    atomic_write(
         out / "grades.csv",
         results.grades_csv(
             doc["assignment"],
@@ -149,10 +149,10 @@ def write_outputs(out: Path, doc: dict) -> None:
             doc["students"],
         ),
     )
-    _atomic_write(out / "results.json", results.dumps(doc))
-    _private_dir(out / "feedback")
+    atomic_write(out / "results.json", results.dumps(doc))
+    private_dir(out / "feedback")
     for r in doc["students"]:
-        _atomic_write(out / "feedback" / f"{r['student_id']}.html", feedback_html(r, doc))
+        atomic_write(out / "feedback" / f"{r['student_id']}.html", feedback_html(r, doc))
 
 
 def grade_all(
@@ -180,8 +180,8 @@ def grade_all(
         log(f"autograder: {exc}", file=sys.stderr)
         return 2
     submissions = find_submissions(assignment_name, submitted)
-    _private_dir(out)
-    _private_dir(out / "students")
+    private_dir(out)
+    private_dir(out / "students")
     ids = [sid for sid, _ in submissions]
     seen: set[str] = set()
     for i, sid in enumerate(ids):  # duplicate ids (a.ipynb next to a/) get a suffix
@@ -242,7 +242,7 @@ def grade_all(
 
     def record(sid: str, result: dict) -> None:
         result["student_id"] = sid
-        _atomic_write(out / "students" / f"{sid}.json", results.dumps(result))
+        atomic_write(out / "students" / f"{sid}.json", results.dumps(result))
         log(
             f"  {sid}: {result.get('score', 0):g}/{assignment.max_score:g} {result['status']} "
             f"({result.get('seconds', 0):.1f} s)"

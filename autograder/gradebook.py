@@ -39,7 +39,7 @@ from pathlib import Path
 from nbgrader.utils import parse_utc
 
 from autograder import results
-from autograder.lms import _gradebook
+from autograder.lms import open_gradebook
 
 LATE_HEADER = "student_id,seconds_late,late_penalty,total,policy\n"
 
@@ -141,7 +141,7 @@ def record(
         return 2
     owner = os.stat(course_dir)
     done, lateness = [], []
-    with _gradebook(course_dir, course_id) as gb:
+    with open_gradebook(course_dir, course_id) as gb:
         try:
             known = {
                 c.name for nb in gb.find_assignment(assignment).notebooks for c in nb.grade_cells
@@ -220,7 +220,7 @@ def sync_manual(
     student's code (``comments``); and the late penalty (the policy ``late.csv`` names) up
     to date with the new totals. Returns the students whose written answers still need
     manual grading."""
-    from autograder.batch import _atomic_write, write_outputs
+    from autograder.batch import atomic_write, write_outputs
 
     if not (grading / "results.json").is_file():
         return []
@@ -234,7 +234,7 @@ def sync_manual(
         with open(grading / "late.csv", newline="") as fh:
             late_rows = {r["student_id"]: r for r in csv.DictReader(fh)}
     pending, lateness = [], []
-    with _gradebook(course_dir, course_id) as gb:
+    with open_gradebook(course_dir, course_id) as gb:
         for student in doc["students"]:
             sid, written = student["student_id"], student.get("written") or []
             try:
@@ -266,7 +266,7 @@ def sync_manual(
                 pending.append(sid)
             path = grading / "students" / f"{sid}.json"
             if path.is_file():
-                _atomic_write(path, results.dumps(student))
+                atomic_write(path, results.dumps(student))
             if sid in late_rows and scores:
                 policy = late_rows[sid].get("policy") or "none"
                 seconds, penalty = _late(gb, assignment, sid, policy)
@@ -278,6 +278,6 @@ def sync_manual(
                 )
     write_outputs(grading, doc)
     if late_rows:
-        _atomic_write(grading / "late.csv", LATE_HEADER + "".join(lateness))
+        atomic_write(grading / "late.csv", LATE_HEADER + "".join(lateness))
     _chown(course_dir)
     return pending

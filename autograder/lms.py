@@ -28,7 +28,8 @@ from pathlib import Path
 ROSTER_FIELDS = ("first_name", "last_name", "email", "lms_user_id")
 
 
-def _gradebook(course_dir: Path, course_id: str):
+def open_gradebook(course_dir: Path, course_id: str):
+    """nbgrader's Gradebook of a course (a context manager), made with alembic if new."""
     from nbgrader.api import Gradebook
 
     # A new gradebook is made by running `alembic` (nbgrader's migrations) from PATH: the one
@@ -47,7 +48,7 @@ def import_roster(
     if rows and "id" not in rows[0]:
         raise ValueError(f"{roster}: needs an `id` column (nbgrader's student id = hub user)")
     ids = []
-    with _gradebook(course_dir, course_id) as gb:
+    with open_gradebook(course_dir, course_id) as gb:
         for row in rows:
             sid = row["id"].strip()
             if not sid:
@@ -87,7 +88,7 @@ def lms_ids(
     """nbgrader's student records, with the late penalty the gradebook holds for
     `assignment` (``autograder gradebook --late``; 0 when none was recorded)."""
     records = {}
-    with _gradebook(course_dir, course_id) as gb:
+    with open_gradebook(course_dir, course_id) as gb:
         for s in gb.students:
             penalty = 0.0
             if assignment:

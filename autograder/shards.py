@@ -53,10 +53,10 @@ def select(shard: tuple[int, int], ids: list[str]) -> list[bool]:
 def write_manifest(
     out: Path, assignment: str, shard: tuple[int, int], everyone: list[str], mine: list[str]
 ) -> None:
-    from autograder.batch import _atomic_write
+    from autograder.batch import atomic_write
 
     doc = {"assignment": assignment, "shard": list(shard), "class": everyone, "students": mine}
-    _atomic_write(out / MANIFEST, json.dumps(doc, indent=1))
+    atomic_write(out / MANIFEST, json.dumps(doc, indent=1))
 
 
 def _read(path: Path) -> dict:
@@ -111,19 +111,19 @@ def merge_documents(shard_dirs: list[Path]) -> dict:
 
 def merge(out: Path, shard_dirs: list[Path]) -> int:
     """``autograder merge``: one grading output from a complete set of shards."""
-    from autograder.batch import _atomic_write, _private_dir, write_outputs
+    from autograder.batch import atomic_write, private_dir, write_outputs
 
     try:
         doc = merge_documents(shard_dirs)
     except ShardError as exc:
         print(f"autograder merge: {exc}", file=sys.stderr)
         return 2
-    _private_dir(out)
-    _private_dir(out / "students")
+    private_dir(out)
+    private_dir(out / "students")
     for d in shard_dirs:
         for sid in _read(d / MANIFEST)["students"]:
             path = d / "students" / f"{sid}.json"
-            _atomic_write(out / "students" / path.name, path.read_text())
+            atomic_write(out / "students" / path.name, path.read_text())
     write_outputs(out, doc)
     print(
         f"autograder merge: {len(doc['students'])} students from {len(shard_dirs)} shards "

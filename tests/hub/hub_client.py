@@ -7,10 +7,56 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from urllib.parse import urlparse
 
+import pytest
 import requests
 import websocket
+
+from hub.course import CHROMIUM, REPO
+
+SHOTS = REPO / "_build" / "screenshots"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@contextmanager
+def lab_page(hub, name: str, failure_shot: str = "hub-failure.png") -> Iterator:
+    """A Chromium page logged in as ``name`` through the hub's login form, in JupyterLab;
+    a screenshot ``_build/screenshots/<failure_shot>`` when the block raises."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: `python -m hub.install --browser` installs it")
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.set_default_timeout(120_000)
+        try:
+            page.goto(f"{hub.url}/hub/login")
+            page.fill("#username_input", name)
+            page.fill("#password_input", hub.passwords[name])
+            page.click("#login_submit")
+            page.wait_for_url(f"**/user/{name}/lab**", timeout=180_000)
+            page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").wait_for()
+            yield page
+        except Exception:
+            page.screenshot(path=str(SHOTS / Path(failure_shot).name))
+            raise
+        finally:
+            browser.close()
 
 
 class HubUser:

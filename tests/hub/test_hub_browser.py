@@ -12,26 +12,15 @@ import time
 from pathlib import Path
 
 import pytest
-from hub_client import HubUser
+from hub_client import SHOTS, HubUser, lab_page
 
-from hub.course import CHROMIUM, REPO, VENV, book_page_link, user_exists, user_pids
+from hub.course import REPO, VENV, book_page_link, user_exists, user_pids
 from hub.local import LocalHub
 
 pytestmark = [pytest.mark.hub, pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(600)]
 
 ASSIGNMENT = "conv"
-SHOTS = REPO / "_build" / "screenshots"
 END = "END-OF-OUTPUT"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def as_instructor(hub: LocalHub, *args: str) -> None:
@@ -55,15 +44,6 @@ def as_instructor(hub: LocalHub, *args: str) -> None:
         text=True,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-
-
-def log_in(page, hub: LocalHub, name: str) -> None:
-    page.goto(f"{hub.url}/hub/login")
-    page.fill("#username_input", name)
-    page.fill("#password_input", hub.passwords[name])
-    page.click("#login_submit")
-    page.wait_for_url(f"**/user/{name}/lab**", timeout=180_000)
-    page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").wait_for()
 
 
 def no_news_popup(page) -> None:
@@ -99,11 +79,6 @@ def terminal_command(page, name: str, command: str, timeout: float = 60) -> str:
 
 
 def test_student_fetches_and_runs_in_jupyterlab(hub_port, solutions, exchange, needs_root):
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: `python -m hub.install --browser` installs it")
-    from playwright.sync_api import sync_playwright
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
     hub = LocalHub(
         port=hub_port,
         instructors=["instructor"],
@@ -115,39 +90,29 @@ def test_student_fetches_and_runs_in_jupyterlab(hub_port, solutions, exchange, n
         hub.start()
         as_instructor(hub, "generate_assignment", ASSIGNMENT, "--force")
         as_instructor(hub, "release_assignment", ASSIGNMENT, "--force")
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-            page = browser.new_page(viewport={"width": 1400, "height": 900})
-            page.set_default_timeout(120_000)
-            try:
-                log_in(page, hub, "student1")
-                no_news_popup(page)
-                page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").click()
-                page.locator(".lm-Menu-itemLabel", has_text="Assignment List").click()
-                fetch = page.locator("#released_assignments_list button", has_text="Fetch")
-                fetch.click()
-                fetched = page.locator("#fetched_assignments_list")
-                fetched.get_by_text(ASSIGNMENT, exact=True).first.click()
-                fetched.locator("a", has_text=ASSIGNMENT).last.click()
-                notebook = page.locator(".jp-NotebookPanel:visible")
-                page.locator(".jp-StatusBar-TextItem", has_text="| Idle").wait_for()
-                cell = notebook.locator(".jp-CodeCell").first
-                cell.locator(".jp-InputPrompt").click()  # select the cell
-                page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-                page.locator(".lm-Menu-itemLabel", has_text="Run Selected Cell").first.click()
-                cell.locator(".jp-InputPrompt", has_text="[1]").wait_for(timeout=60_000)
-                page.screenshot(path=str(SHOTS / "hub-conv-in-jupyterlab.png"))
-                # The terminal has the course's Python (a login shell would reset PATH).
-                found = terminal_command(page, "student1", "command -v python nbgrader")
-                assert found.split() == [
-                    str(VENV / "bin" / "python"),
-                    str(VENV / "bin" / "nbgrader"),
-                ], found
-            except Exception:
-                page.screenshot(path=str(SHOTS / "hub-failure.png"))
-                raise
-            finally:
-                browser.close()
+        with lab_page(hub, "student1") as page:
+            no_news_popup(page)
+            page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").click()
+            page.locator(".lm-Menu-itemLabel", has_text="Assignment List").click()
+            fetch = page.locator("#released_assignments_list button", has_text="Fetch")
+            fetch.click()
+            fetched = page.locator("#fetched_assignments_list")
+            fetched.get_by_text(ASSIGNMENT, exact=True).first.click()
+            fetched.locator("a", has_text=ASSIGNMENT).last.click()
+            notebook = page.locator(".jp-NotebookPanel:visible")
+            page.locator(".jp-StatusBar-TextItem", has_text="| Idle").wait_for()
+            cell = notebook.locator(".jp-CodeCell").first
+            cell.locator(".jp-InputPrompt").click()  # select the cell
+            page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+            page.locator(".lm-Menu-itemLabel", has_text="Run Selected Cell").first.click()
+            cell.locator(".jp-InputPrompt", has_text="[1]").wait_for(timeout=60_000)
+            page.screenshot(path=str(SHOTS / "hub-conv-in-jupyterlab.png"))
+            # The terminal has the course's Python (a login shell would reset PATH).
+            found = terminal_command(page, "student1", "command -v python nbgrader")
+            assert found.split() == [
+                str(VENV / "bin" / "python"),
+                str(VENV / "bin" / "nbgrader"),
+            ], found
         home = Path(pwd.getpwnam("student1").pw_dir)
         fetched = (home / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_text()
         # Its links to the book open the book's pages in the hub (nbgitpuller), not
@@ -171,11 +136,6 @@ def test_instructor_opens_formgrader_from_the_menu_and_nbgrader_in_a_terminal(
     """The Formgrader is a frame inside JupyterLab: JupyterHub 6 forbids framing single-user
     servers (nbgrader #1870), so without the instructor's config Chromium shows "refused to
     connect" in it. The students' servers still refuse to be framed."""
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: `python -m hub.install --browser` installs it")
-    from playwright.sync_api import sync_playwright
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
     hub = LocalHub(
         port=hub_port,
         instructors=["instructor"],
@@ -185,30 +145,20 @@ def test_instructor_opens_formgrader_from_the_menu_and_nbgrader_in_a_terminal(
     )
     try:
         hub.start()
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-            page = browser.new_page(viewport={"width": 1400, "height": 900})
-            page.set_default_timeout(120_000)
-            try:
-                log_in(page, hub, "instructor")
-                no_news_popup(page)
-                page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").click()
-                page.locator(".lm-Menu-itemLabel").get_by_text("Formgrader", exact=True).click()
-                frame = page.frame_locator("iframe[src*='formgrader']")
-                # The Formgrader's own page, in the frame: the assignment from source/.
-                frame.get_by_text("Manage Assignments").first.wait_for(timeout=60_000)
-                frame.get_by_role("link", name=ASSIGNMENT, exact=True).first.wait_for()
-                page.screenshot(path=str(SHOTS / "hub-formgrader-in-jupyterlab.png"))
-                found = terminal_command(
-                    page, "instructor", "command -v nbgrader; nbgrader --version"
-                )
-                assert found.split()[0] == str(VENV / "bin" / "nbgrader"), found
-                assert "nbgrader version 0.9.6" in found, found
-            except Exception:
-                page.screenshot(path=str(SHOTS / "hub-failure.png"))
-                raise
-            finally:
-                browser.close()
+        with lab_page(hub, "instructor") as page:
+            no_news_popup(page)
+            page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").click()
+            page.locator(".lm-Menu-itemLabel").get_by_text("Formgrader", exact=True).click()
+            frame = page.frame_locator("iframe[src*='formgrader']")
+            # The Formgrader's own page, in the frame: the assignment from source/.
+            frame.get_by_text("Manage Assignments").first.wait_for(timeout=60_000)
+            frame.get_by_role("link", name=ASSIGNMENT, exact=True).first.wait_for()
+            page.screenshot(path=str(SHOTS / "hub-formgrader-in-jupyterlab.png"))
+            found = terminal_command(
+                page, "instructor", "command -v nbgrader; nbgrader --version"
+            )
+            assert found.split()[0] == str(VENV / "bin" / "nbgrader"), found
+            assert "nbgrader version 0.9.6" in found, found
         # The header that allows it, on the instructor's server only.
         student = HubUser(hub.url, "student1", hub.passwords["student1"])
         student.login()

@@ -28,10 +28,10 @@ import time
 from pathlib import Path
 
 import pytest
-from hub_client import HubUser, Kernel
+from hub_client import SHOTS, HubUser, Kernel, lab_page
 from nbgrader.utils import parse_utc
 
-from hub.course import CHROMIUM, REPO, user_exists, user_pids
+from hub.course import REPO, user_exists, user_pids
 from hub.local import LocalHub
 from hub.publish import hidden_lines
 
@@ -200,98 +200,62 @@ def formgrader_in_chromium(hub: LocalHub, scores: dict[str, float],
     *Manual Grading*, they open each student's submission, read the written answer, type
     a score into its manual-grade box and a comment into its comment box (as a person
     would: typed, then Tab), and the Formgrader saves both in nbgrader's gradebook."""
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: `python -m hub.install --browser` installs it")
-    from playwright.sync_api import sync_playwright
-
-    shots = REPO / "_build" / "screenshots"
-    shots.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM),
-                                    args=["--headless", "--no-sandbox", "--disable-gpu"])
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
-        page.set_default_timeout(120_000)
-        try:
-            page.goto(f"{hub.url}/hub/login")
-            page.fill("#username_input", "instructor")
-            page.fill("#password_input", hub.passwords["instructor"])
-            page.click("#login_submit")
-            page.wait_for_url("**/user/instructor/lab**", timeout=180_000)
-            page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").click()
-            page.locator(".lm-Menu-itemLabel").get_by_text("Formgrader", exact=True).click()
-            page.frame_locator("iframe[src*='formgrader']").get_by_text(
-                "Manage Assignments").first.wait_for()
-            frame = next(f for f in page.frames if "/formgrader" in f.url)
-            frame.goto(f"{hub.url}/user/instructor/formgrader/manage_submissions/{ASSIGNMENT}")
-            for name, score in scores.items():
-                cell = frame.locator("tr", has_text=name).locator("td.score")
-                cell.wait_for()
-                top = 100
-                assert cell.inner_text().strip() == f"{score:g} / {top}", (name, cell.inner_text())
-            page.screenshot(path=str(shots / "hub-formgrader-scores.png"))
-            # Manual Grading > conv > conv: one row per submission (names hidden by default).
-            listing = f"{hub.url}/user/instructor/formgrader/gradebook/{ASSIGNMENT}/{ASSIGNMENT}"
-            for name, (share, comment) in MANUAL.items():
-                frame.goto(listing)
-                row = frame.locator("tr", has=frame.locator("a.name-shown", has_text=name))
-                row.locator("a.name-hidden").click()  # "Submission #n"
-                frame.wait_for_url("**/formgrader/submissions/**")
-                assert WRITTEN_ANSWER[name][:40] in frame.locator("body").inner_text()
-                for grade_id, points in written.items():
-                    box = frame.locator(f"input.score[id='{grade_id}']")
-                    box.click()
-                    box.fill(f"{share * points:g}")
-                    box.press("Tab")
-                    notes = frame.locator(f"textarea[id='{grade_id}-comment']")
-                    notes.click()
-                    notes.fill(comment)
-                    notes.press("Tab")
-                    deadline = time.monotonic() + 60
-                    while manual_score(str(hub.course_dir), name, grade_id) != (
-                            share * points, comment) and time.monotonic() < deadline:
-                        time.sleep(0.5)
-                    assert manual_score(str(hub.course_dir), name, grade_id) == (
-                        share * points, comment), (name, grade_id)
-                page.screenshot(path=str(shots / f"hub-formgrader-manual-{name}.png"))
-        finally:
-            browser.close()
+    with lab_page(hub, "instructor", "hub-formgrader-failure.png") as page:
+        page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").click()
+        page.locator(".lm-Menu-itemLabel").get_by_text("Formgrader", exact=True).click()
+        page.frame_locator("iframe[src*='formgrader']").get_by_text(
+            "Manage Assignments").first.wait_for()
+        frame = next(f for f in page.frames if "/formgrader" in f.url)
+        frame.goto(f"{hub.url}/user/instructor/formgrader/manage_submissions/{ASSIGNMENT}")
+        for name, score in scores.items():
+            cell = frame.locator("tr", has_text=name).locator("td.score")
+            cell.wait_for()
+            top = 100
+            assert cell.inner_text().strip() == f"{score:g} / {top}", (name, cell.inner_text())
+        page.screenshot(path=str(SHOTS / "hub-formgrader-scores.png"))
+        # Manual Grading > conv > conv: one row per submission (names hidden by default).
+        listing = f"{hub.url}/user/instructor/formgrader/gradebook/{ASSIGNMENT}/{ASSIGNMENT}"
+        for name, (share, comment) in MANUAL.items():
+            frame.goto(listing)
+            row = frame.locator("tr", has=frame.locator("a.name-shown", has_text=name))
+            row.locator("a.name-hidden").click()  # "Submission #n"
+            frame.wait_for_url("**/formgrader/submissions/**")
+            assert WRITTEN_ANSWER[name][:40] in frame.locator("body").inner_text()
+            for grade_id, points in written.items():
+                box = frame.locator(f"input.score[id='{grade_id}']")
+                box.click()
+                box.fill(f"{share * points:g}")
+                box.press("Tab")
+                notes = frame.locator(f"textarea[id='{grade_id}-comment']")
+                notes.click()
+                notes.fill(comment)
+                notes.press("Tab")
+                deadline = time.monotonic() + 60
+                while manual_score(str(hub.course_dir), name, grade_id) != (
+                        share * points, comment) and time.monotonic() < deadline:
+                    time.sleep(0.5)
+                assert manual_score(str(hub.course_dir), name, grade_id) == (
+                    share * points, comment), (name, grade_id)
+            page.screenshot(path=str(SHOTS / f"hub-formgrader-manual-{name}.png"))
 
 
 def view_feedback_in_chromium(hub: LocalHub, name: str, expected: list[str]) -> None:
     """The student opens the Assignment List in Chromium and clicks "(view feedback)": the
     feedback page opens in JupyterLab's HTML viewer (hub.install patches nbgrader's link,
     which only moved the file browser) and shows ``expected``."""
-    from playwright.sync_api import sync_playwright
-
-    shots = REPO / "_build" / "screenshots"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM),
-                                    args=["--headless", "--no-sandbox", "--disable-gpu"])
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
-        page.set_default_timeout(120_000)
-        try:
-            page.goto(f"{hub.url}/hub/login")
-            page.fill("#username_input", name)
-            page.fill("#password_input", hub.passwords[name])
-            page.click("#login_submit")
-            page.wait_for_url(f"**/user/{name}/lab**", timeout=180_000)
-            page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").click()
-            page.locator(".lm-Menu-itemLabel", has_text="Assignment List").click()
-            link = page.get_by_text("(view feedback)").first
-            link.wait_for(state="attached")
-            if not link.is_visible():  # the submission rows are folded under the assignment
-                page.locator("#submitted_assignments_list").get_by_text(
-                    ASSIGNMENT, exact=True).first.click()
-            link.click()
-            viewer = page.frame_locator(".jp-HTMLViewer iframe")
-            for text in expected:
-                viewer.get_by_text(text).first.wait_for()
-            page.screenshot(path=str(shots / f"hub-view-feedback-{name}.png"))
-        except Exception:
-            page.screenshot(path=str(shots / f"hub-view-feedback-failure-{name}.png"))
-            raise
-        finally:
-            browser.close()
+    with lab_page(hub, name, f"hub-view-feedback-failure-{name}.png") as page:
+        page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").click()
+        page.locator(".lm-Menu-itemLabel", has_text="Assignment List").click()
+        link = page.get_by_text("(view feedback)").first
+        link.wait_for(state="attached")
+        if not link.is_visible():  # the submission rows are folded under the assignment
+            page.locator("#submitted_assignments_list").get_by_text(
+                ASSIGNMENT, exact=True).first.click()
+        link.click()
+        viewer = page.frame_locator(".jp-HTMLViewer iframe")
+        for text in expected:
+            viewer.get_by_text(text).first.wait_for()
+        page.screenshot(path=str(SHOTS / f"hub-view-feedback-{name}.png"))
 
 
 def test_release_submit_grade_feedback(hub_port, solutions, exchange, needs_root, tmp_path):

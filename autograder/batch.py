@@ -17,17 +17,13 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from autograder import results
+from autograder import lms, results
 from autograder.config import COURSE_DIR, ConfigError, points_problem
 from autograder.grade import GRADER_VERSION, file_digest, grade_submission, source_notebook
+from autograder.isolation import isolation_detail, isolation_mode, uid_base
 from autograder.notebook import (
     Assignment,
     load_assignment,
-)
-from autograder.sandbox import (
-    isolation_detail,
-    isolation_mode,
-    uid_base,
 )
 from autograder.shards import select, write_manifest
 
@@ -142,7 +138,7 @@ def write_outputs(out: Path, doc: dict) -> None:
 
     atomic_write(
         out / "grades.csv",
-        results.grades_csv(
+        lms.grades_csv(
             doc["assignment"],
             doc["max_score"],
             doc.get("total_max_score", doc["max_score"]),

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from autograder.check import load_variant, make_submission
-from autograder.sandbox import COURSE_DIR
+from autograder.config import COURSE_DIR
 
 
 def solution_namespace(assignment: str, course: Path = COURSE_DIR) -> dict:

@@ -243,8 +243,8 @@ def main(argv: list[str] | None = None) -> int:
             args.assignment, args.course_dir.resolve(), args.grading, args.course_id, late=args.late
         )
     if args.command == "release":
+        from autograder.config import COURSE_DIR
         from autograder.release import release
-        from autograder.sandbox import COURSE_DIR
 
         return release(
             args.assignments, check=args.check, course=(args.course or COURSE_DIR).resolve()

@@ -17,6 +17,7 @@ from typing import Any
 from autograder import harness, helpers
 from autograder.checks import Checks
 from autograder.config import COURSE_DIR, Course
+from autograder.faults import SandboxFault, SandboxSetupError
 from autograder.hidden import (
     classify,
     fresh_copies,
@@ -26,14 +27,8 @@ from autograder.hidden import (
     student_seed,
     warm_up,
 )
-from autograder.notebook import (
-    BadNotebook,
-    GradedCell,
-    load_assignment,
-    plan_cells,
-    read_submission,
-    written_answers,
-)
+from autograder.isolation import isolation_mode
+from autograder.notebook import BadNotebook, GradedCell, load_assignment, written_answers
 from autograder.results import CellResult, Status, SubmissionResult, TestResult, WrittenResult
 from autograder.runner import (
     HARD_DEADLINE_GRACE,
@@ -42,12 +37,8 @@ from autograder.runner import (
     Runner,
     hard_deadline,
 )
-from autograder.sandbox import (
-    SandboxFault,
-    SandboxSetupError,
-    isolation_mode,
-)
 from autograder.static import scan
+from autograder.submission import plan_cells, read_submission
 
 GRADER_VERSION = "2"
 

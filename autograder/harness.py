@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from autograder.faults import SandboxFault
 from autograder.protocol import describe
-from autograder.sandbox import SandboxFault
 
 #: What the student's code raised, by qualified class name (the kernel sends the class
 #: hierarchy as ``mro``), that means the sandbox ran out of memory: Python's MemoryError

@@ -15,13 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from autograder import harness, helpers
+from autograder.faults import SandboxFault
 from autograder.notebook import (
     Assignment,
 )
 from autograder.runner import HardDeadline, Runner
-from autograder.sandbox import (
-    SandboxFault,
-)
 
 
 def student_seed(assignment: str, student_id: str) -> int:

@@ -25,7 +25,52 @@ import os
 import sys
 from pathlib import Path
 
+from autograder import results
+
 ROSTER_FIELDS = ("first_name", "last_name", "email", "lms_user_id")
+#: ``grades.csv``, written by ``autograder grade`` and read back by ``autograder lms``.
+GRADES_COLUMNS = (
+    "student_id",
+    "assignment",
+    "score",
+    "max_score",
+    "status",
+    "message",
+    "manual_score",
+    "total",
+    "total_max_score",
+)
+
+
+def grades_csv(assignment: str, max_score: float, total_max: float, students: list[dict]) -> str:
+    """``grades.csv``: one row per student. ``score`` is the grader's (of ``max_score``),
+    ``manual_score`` the written answers' (empty when the assignment has none), ``total``
+    both together (of ``total_max_score``); the last two say "needs manual grading" until a
+    person has graded every written answer."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(GRADES_COLUMNS)
+    for r in students:
+        r = results.with_totals(dict(r))
+        message = r.get("message", "")
+        waiting = results.pending_written(r)
+        if waiting:
+            message = f"{message}; {results.PENDING}: {', '.join(waiting)}".lstrip("; ")
+        has_written = bool(r.get("written"))
+        writer.writerow(
+            [
+                r["student_id"],
+                assignment,
+                f"{r.get('score', 0):g}",
+                f"{max_score:g}",
+                r["status"],
+                message.replace("\n", " ")[:300],
+                results.shown(r["manual_score"]) if has_written else "",
+                results.shown(r["total"]),
+                f"{total_max:g}",
+            ]
+        )
+    return buf.getvalue()
 
 
 def open_gradebook(course_dir: Path, course_id: str):
@@ -70,15 +115,15 @@ def import_roster(
 def read_totals(grading: Path) -> list[tuple[str, float | None, float]]:
     """(student, total or None while written answers need manual grading, maximum) per row
     of grades.csv."""
-    from autograder.results import PENDING
-
     with open(grading / "grades.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
     out = []
     for r in rows:
         total = r.get("total", r["score"])
         top = r.get("total_max_score") or r["max_score"]
-        out.append((r["student_id"], None if total == PENDING else float(total), float(top)))
+        out.append(
+            (r["student_id"], None if total == results.PENDING else float(total), float(top))
+        )
     return out
 
 
@@ -154,7 +199,6 @@ def export(
     course_id: str = "convnets",
 ) -> int:
     from autograder.gradebook import sync_manual
-    from autograder.results import shown
 
     out = out or grading / f"{assignment}-{fmt}.csv"
     pending = sync_manual(assignment, course_dir, grading, course_id)
@@ -164,7 +208,9 @@ def export(
     side = out.with_suffix(".missing.csv")
     side.unlink(missing_ok=True)
     if missing:
-        side.write_text("student_id,total\n" + "".join(f"{s},{shown(t)}\n" for s, t in missing))
+        side.write_text(
+            "student_id,total\n" + "".join(f"{s},{results.shown(t)}\n" for s, t in missing)
+        )
         for sid, _ in missing:
             print(f"NO LMS ID {sid}: not in {out.name}; listed in {side.name}", file=sys.stderr)
     for sid in pending:

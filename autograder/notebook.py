@@ -1,4 +1,4 @@
-"""Reading nbgrader source notebooks and planning what of a submission runs.
+"""Reading nbgrader source notebooks (what of a submission runs: ``autograder.submission``).
 
 The source (``solutions/<a>/<a>.ipynb``) is trusted; a submission is not. From the source
 come the locked cells, the graded cells' hidden parts, the written answers' points and the
@@ -38,11 +38,11 @@ class BadNotebook(Exception):
         self.message = message
 
 
-def _meta(cell) -> dict:
+def nbgrader_meta(cell) -> dict:
     return dict(cell.get("metadata", {}).get("nbgrader", {}) or {})
 
 
-def _source(cell) -> str:
+def cell_source(cell) -> str:
     src = cell.get("source", "")
     return "".join(src) if isinstance(src, list) else str(src)
 
@@ -154,7 +154,7 @@ class Assignment:
 
 
 def cell_kind(cell) -> str:
-    meta = _meta(cell)
+    meta = nbgrader_meta(cell)
     if meta.get("solution"):
         return "solution"
     if meta.get("grade"):
@@ -166,11 +166,11 @@ def cell_kind(cell) -> str:
 
 def is_written(cell) -> bool:
     """A markdown cell nbgrader grades by hand (a written answer)."""
-    return cell.get("cell_type") == "markdown" and bool(_meta(cell).get("grade"))
+    return cell.get("cell_type") == "markdown" and bool(nbgrader_meta(cell).get("grade"))
 
 
 def _written_cell(cell, where: str) -> WrittenCell:
-    meta = _meta(cell)
+    meta = nbgrader_meta(cell)
     grade_id = str(meta.get("grade_id", ""))
     if not meta.get("solution") or not grade_id.startswith(WRITTEN_PREFIX):
         raise ConfigError(
@@ -192,16 +192,16 @@ def load_assignment(path: Path) -> Assignment:
     for cell in nb["cells"]:
         if cell.get("cell_type") != "code":
             continue
-        kind, meta, source = cell_kind(cell), _meta(cell), _source(cell)
+        kind, meta, source = cell_kind(cell), nbgrader_meta(cell), cell_source(cell)
         cells.append(SourceCell(kind, meta.get("grade_id"), source))
         if kind == "solution":
             for fn in defined_functions(source):
                 functions[fn] = meta.get("grade_id", "")
     for cell in cells:
         if cell.kind == "graded":
-            raw = next(c for c in nb["cells"] if _meta(c).get("grade_id") == cell.grade_id)
-            hidden = hidden_part(_source(raw))
-            points = float(_meta(raw).get("points", 0))
+            raw = next(c for c in nb["cells"] if nbgrader_meta(c).get("grade_id") == cell.grade_id)
+            hidden = hidden_part(cell_source(raw))
+            points = float(nbgrader_meta(raw).get("points", 0))
             graded.append(GradedCell(cell.grade_id or "?", points, hidden))
     return Assignment(
         name=name,
@@ -222,136 +222,7 @@ def written_answers(assignment: Assignment, nb: dict) -> dict[str, str | None]:
     Only ever the submission's: the source's model answer never reaches a result."""
     found: dict[str, str | None] = {w.grade_id: None for w in assignment.written}
     for cell in nb.get("cells", []):
-        gid = _meta(cell).get("grade_id")
+        gid = nbgrader_meta(cell).get("grade_id")
         if cell.get("cell_type") == "markdown" and gid in found and found[gid] is None:
-            found[gid] = _source(cell)
+            found[gid] = cell_source(cell)
     return found
-
-
-def read_submission(data: bytes) -> dict:
-    """Parse a submitted file, or raise :class:`BadNotebook` saying what is wrong with it.
-
-    Plain ``json`` on purpose: nbformat's schema validation costs seconds per process and
-    a submission only needs its code cells' sources and nbgrader ids.
-    """
-    if not data.strip():
-        raise BadNotebook("invalid_notebook", "the file is empty")
-    try:
-        nb = json.loads(data.decode("utf-8", errors="replace"))
-    except (ValueError, RecursionError) as exc:
-        raise BadNotebook(
-            "invalid_notebook",
-            f"the file is not valid JSON ({str(exc)[:120]}); "
-            "was it saved while the notebook was open?",
-        ) from None
-    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
-        raise BadNotebook(
-            "invalid_notebook", "the file is JSON but not a Jupyter notebook (no list of cells)"
-        )
-    if not isinstance(nb.get("metadata", {}), dict):
-        nb["metadata"] = {}
-    cells = []
-    for cell in nb["cells"]:
-        if not isinstance(cell, dict):
-            raise BadNotebook(
-                "invalid_notebook", "the notebook has a cell that is not a JSON object"
-            )
-        src = cell.get("source", "")
-        if isinstance(src, list) and all(isinstance(s, str) for s in src):
-            src = "".join(src)
-        if not isinstance(src, str):
-            raise BadNotebook(
-                "invalid_notebook", "the notebook has a cell whose source is not text"
-            )
-        meta = cell.get("metadata") if isinstance(cell.get("metadata"), dict) else {}
-        if not isinstance(meta.get("nbgrader", {}), dict):
-            meta = {**meta, "nbgrader": {}}
-        cells.append({"cell_type": cell.get("cell_type"), "source": src, "metadata": meta})
-    nb["cells"] = cells
-    return nb
-
-
-@dataclass
-class PlannedCell:
-    label: str
-    source: str
-    grade_id: str | None
-    origin: str  # "submission" or "source"
-
-
-@dataclass
-class Plan:
-    cells: list[PlannedCell]
-    missing_solutions: list[str]
-    student_code: list[tuple[str, str]]  # (label, source) of the cells the student wrote
-
-
-def plan_cells(assignment: Assignment, nb) -> Plan:
-    """Which cells run, in which order: the source's skeleton with the student's answers.
-
-    Locked cells come from the source, graded test cells are left out (their hidden parts
-    run in the grader), solution cells and cells the student added come from the submission.
-    """
-    code_cells = [c for c in nb["cells"] if c.get("cell_type") == "code"]
-    by_id: dict[str, str] = {}
-    added: dict[str | None, list[tuple[str, str]]] = {}
-    anchor: str | None = None
-    source_ids = {c.grade_id for c in assignment.cells if c.grade_id}
-    meta = nb.get("metadata", {}).get("autograder")
-    other_assignment = meta.get("assignment") if isinstance(meta, dict) else None
-    if other_assignment and other_assignment != assignment.name:
-        raise BadNotebook(
-            "wrong_assignment",
-            f"this notebook belongs to the assignment {other_assignment!r}, "
-            f"not {assignment.name!r}",
-        )
-    submitted_ids = {_meta(c).get("grade_id") for c in code_cells if _meta(c).get("grade_id")}
-    if submitted_ids and not (submitted_ids & source_ids):
-        raise BadNotebook(
-            "wrong_assignment",
-            f"none of this notebook's cells belong to {assignment.name!r}; "
-            "was another assignment's notebook submitted?",
-        )
-    for position, cell in enumerate(nb["cells"], start=1):
-        if cell.get("cell_type") != "code":
-            continue
-        gid = _meta(cell).get("grade_id")
-        if gid in source_ids:
-            if gid in assignment.solution_ids and gid not in by_id:
-                by_id[gid] = _source(cell)
-            anchor = gid
-        else:
-            added.setdefault(anchor, []).append((f"[{position}]", _source(cell)))
-    cells: list[PlannedCell] = []
-    student_code: list[tuple[str, str]] = []
-    missing: list[str] = []
-    first_solution_seen = False
-
-    def add_student(anchor_id: str | None) -> None:
-        for label, src in added.get(anchor_id, []):
-            cells.append(PlannedCell(label, src, None, "submission"))
-            student_code.append((label, src))
-
-    for cell in assignment.cells:
-        if cell.kind == "solution" and not first_solution_seen:
-            first_solution_seen = True
-            add_student(None)
-        if cell.kind == "locked":
-            cells.append(
-                PlannedCell(f"{cell.grade_id} (locked)", cell.source, cell.grade_id, "source")
-            )
-        elif cell.kind == "solution":
-            if cell.grade_id in by_id:
-                cells.append(
-                    PlannedCell(
-                        str(cell.grade_id), by_id[cell.grade_id], cell.grade_id, "submission"
-                    )
-                )
-                student_code.append((str(cell.grade_id), by_id[cell.grade_id]))
-            else:
-                missing.append(str(cell.grade_id))
-        if cell.grade_id:
-            add_student(cell.grade_id)
-    if not first_solution_seen:
-        add_student(None)
-    return Plan(cells, missing, student_code)

@@ -7,9 +7,7 @@ and a test validates real output against it.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
-import io
 import json
 from dataclasses import dataclass, field
 from enum import Enum, StrEnum
@@ -255,49 +253,6 @@ def grader_error(student_id: str, file: str, message: str, detail: str = "") -> 
     if detail:
         out["detail"] = detail
     return out
-
-
-def grades_csv(assignment: str, max_score: float, total_max: float, students: list[dict]) -> str:
-    """``grades.csv``: one row per student. ``score`` is the grader's (of ``max_score``),
-    ``manual_score`` the written answers' (empty when the assignment has none), ``total``
-    both together (of ``total_max_score``); the last two say "needs manual grading" until a
-    person has graded every written answer."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(
-        [
-            "student_id",
-            "assignment",
-            "score",
-            "max_score",
-            "status",
-            "message",
-            "manual_score",
-            "total",
-            "total_max_score",
-        ]
-    )
-    for r in students:
-        r = with_totals(dict(r))
-        message = r.get("message", "")
-        waiting = pending_written(r)
-        if waiting:
-            message = f"{message}; {PENDING}: {', '.join(waiting)}".lstrip("; ")
-        has_written = bool(r.get("written"))
-        writer.writerow(
-            [
-                r["student_id"],
-                assignment,
-                f"{r.get('score', 0):g}",
-                f"{max_score:g}",
-                r["status"],
-                message.replace("\n", " ")[:300],
-                shown(r["manual_score"]) if has_written else "",
-                shown(r["total"]),
-                f"{total_max:g}",
-            ]
-        )
-    return buf.getvalue()
 
 
 def results_document(

@@ -15,15 +15,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from autograder import harness
-from autograder.notebook import (
-    Assignment,
-    Plan,
-)
-from autograder.sandbox import (
-    Limits,
-    Sandbox,
-    SandboxFault,
-)
+from autograder.config import Limits
+from autograder.faults import SandboxFault
+from autograder.notebook import Assignment
+from autograder.sandbox import Sandbox
+from autograder.submission import Plan
 
 MAX_RESTARTS = 12
 #: How far past a hidden part's own deadline the grader's alarm fires, whatever the hidden

@@ -26,40 +26,21 @@ from dataclasses import dataclass, field
 
 from autograder import protocol
 from autograder.cgroup import Cgroup
-from autograder.config import COURSE_DIR, Limits
+from autograder.config import Limits
 from autograder.cpu import cpu_clocks
 from autograder.faults import OUT_OF_MEMORY, SandboxFault, SandboxSetupError, death_fault
 from autograder.isolation import (
     BASE_UID,
-    isolation_detail,
     isolation_mode,
-    uid_base,
     unshare_argv,
 )
 from autograder.mounts import (
     PACKAGE_DIR,
-    covered_paths,
     hidden_paths,
     jail_view,
     kept_paths,
     module_location,
 )
-
-# What the sandbox's callers import from here, wherever it is defined (sandbox.py was split
-# by concern: isolation.py, mounts.py, faults.py, cpu.py).
-__all__ = [
-    "COURSE_DIR",
-    "Limits",
-    "Sandbox",
-    "SandboxFault",
-    "SandboxSetupError",
-    "covered_paths",
-    "hidden_paths",
-    "isolation_detail",
-    "isolation_mode",
-    "kept_paths",
-    "uid_base",
-]
 
 
 @dataclass

@@ -933,7 +933,7 @@ def nbgrader_lines(r: dict, breakdown: Callable[[dict, int], dict]) -> list[str]
     parts = breakdown(r, jobs[0])
     lines += [
         "",
-        f"Where one submission's seconds go, `{a}`, --jobs {jobs[0]} (medians; kernel and "
+        f"Where one submission's seconds go, `{a}`, --jobs {jobs[0]} (means; kernel and "
         "sandbox starts measured alone):",
         "",
         "| nbgrader | s | ours | s |",
@@ -953,6 +953,14 @@ def nbgrader_lines(r: dict, breakdown: Callable[[dict, int], dict]) -> list[str]
                 ]
             )
         )
+    slowest = []
+    for who, words in (("nbgrader", "nbgrader (visible and hidden tests)"), ("ours", "ours")):
+        per_test = r[f"jobs{jobs[0]}"][who].get("per_test") or {}
+        top = sorted(per_test.items(), key=lambda kv: -kv[1])[:3]
+        if top:
+            slowest.append(f"{words}: " + ", ".join(f"`{k}` {v:.2f} s" for k, v in top))
+    if slowest:
+        lines += ["", "Slowest graded cells (mean s per submission): " + "; ".join(slowest) + "."]
     failed = {
         f"{s}: {', '.join(cells)}"
         for j in jobs
@@ -961,9 +969,13 @@ def nbgrader_lines(r: dict, breakdown: Callable[[dict, int], dict]) -> list[str]
     }
     lines += [
         "",
-        "The scores differ by design: nbgrader gives a graded cell all its points or none, "
-        "and none to a cell that writes to stderr (a warning included); ours give partial "
-        "credit per check and ignore warnings.",
+        "The scores differ by design. nbgrader gives a graded cell all its points or none "
+        "(a failed `check` fails the cell), and none to a cell that writes to stderr (a "
+        "warning included); it also runs each cell's visible tests, which call the "
+        "student's earlier functions, so one mistake can cost several cells. Ours give "
+        "partial credit per check, ignore warnings, and run only the hidden tests, which "
+        "build their own inputs (a frozen model, boxes) rather than chain the student's "
+        "functions where a task allows.",
     ]
     if failed:
         lines[-1] += (

@@ -75,8 +75,8 @@ def main(assignment: str, repeats: int) -> dict:
     from autograder.check import make_submission
     from autograder.grade import grade_submission, source_notebook
     from autograder.hidden import warm_up
+    from autograder.isolation import uid_base
     from autograder.notebook import load_assignment
-    from autograder.sandbox import uid_base
 
     source = source_notebook(assignment)
     loaded = load_assignment(source)

@@ -20,8 +20,9 @@ ratio ours / nbgrader per `--jobs`, and where a submission's seconds go: for nbg
 kernel start and the startup file (measured once, alone), the student's cells and the hidden
 test cells (nbclient's execution timestamps in the autograded notebooks), the rest
 (nbgrader's own work); for ours the student's cells and the hidden tests (`results.json`),
-the sandbox's start (measured once, alone), the rest (the grader's own work: process start,
-imports and warm-up, the notebook's parsing, results).
+the sandbox's start and the grading process's start, imports and warm-up (each measured
+alone; the process's share is its seconds over the class, as a run pays it once), the rest
+(the grader's own work per submission: the notebook's parsing, the static scan, results).
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ BIN = Path(sys.executable).parent
 #: Given to every nbgrader kernel (IPython startup file): the names a hidden part gets from
 #: the grader, defined in the student's own kernel, where nbgrader runs hidden tests.
 STARTUP = '''\
+import contextlib as _contextlib
 import os as _os
 import time as _time
 
@@ -55,11 +57,16 @@ _t0 = _time.perf_counter()
 from pathlib import Path as _Path
 
 from autograder import harness as _harness, helpers as _helpers, hidden as _hidden
-from autograder.checks import Checks as _Checks
 from autograder.notebook import load_assignment as _load
 
 _assignment = _load(_Path(_os.environ["BENCH_SOURCE"]))
 _seed = 0
+
+
+@_contextlib.contextmanager
+def _all_or_nothing(name, points):
+    """nbgrader has no partial credit inside a cell: a failed check fails the whole cell."""
+    yield
 
 
 class _HereRunner:
@@ -81,7 +88,7 @@ def _names(info=None):
         _HereRunner(), [], _hidden.solution_for(_assignment),
         _hidden.fresh_copies(_hidden.setup_names(_assignment)), seed=_seed,
     )
-    grader["check"] = _Checks(lambda exc: ("failed", str(exc), ""))
+    grader["check"] = _all_or_nothing
     grader = {k: v for k, v in grader.items() if k not in ns or k.startswith("_")}
     ns.update(grader)
     _helpers.bind(_assignment.path, ns)
@@ -179,12 +186,13 @@ def run_nbgrader(
     if any(p.returncode for p in procs):
         raise RuntimeError(f"nbgrader autograde failed: {outputs[0][-3000:]}")
     cells = {"student": [], "hidden": []}
-    scores, errors = {}, {}
+    scores, errors, graded = {}, {}, []
     for root in roots:
         for nb_path in sorted((root / "autograded").glob(f"*/{assignment}/{assignment}.ipynb")):
             split = cell_seconds(nb_path)
             for key in cells:
                 cells[key].append(split[key])
+            graded += split["graded"]
             errors[nb_path.parts[-3]] = failed_cells(nb_path)
         scores.update(nbgrader_scores(root, assignment))
     startup = [float(x) for x in log.read_text().split()] if log.exists() else []
@@ -193,6 +201,7 @@ def run_nbgrader(
         "student_cells": cells["student"],
         "hidden_cells": cells["hidden"],
         "startup_file": startup,
+        "per_test": per_test(graded),
         "scores": scores,
         "failed_cells": errors,
     }
@@ -213,11 +222,12 @@ def failed_cells(notebook: Path) -> dict[str, str]:
     return failed
 
 
-def cell_seconds(notebook: Path) -> dict[str, float]:
+def cell_seconds(notebook: Path) -> dict:
     """Seconds in the student's cells and in the graded (hidden test) cells of an autograded
-    notebook, from nbclient's execution timestamps."""
+    notebook, from nbclient's execution timestamps; ``graded``: each graded cell's
+    ``{"grade_id", "seconds"}``."""
     nb = json.loads(notebook.read_text())
-    out = {"student": 0.0, "hidden": 0.0}
+    out: dict = {"student": 0.0, "hidden": 0.0, "graded": []}
     for cell in nb["cells"]:
         timing = cell.get("metadata", {}).get("execution", {})
         start, end = timing.get("iopub.execute_input"), timing.get("shell.execute_reply")
@@ -225,8 +235,20 @@ def cell_seconds(notebook: Path) -> dict[str, float]:
             continue
         seconds = (_time(end) - _time(start)).total_seconds()
         marks = cell["metadata"].get("nbgrader", {})
-        out["hidden" if marks.get("grade") and not marks.get("solution") else "student"] += seconds
+        graded = bool(marks.get("grade") and not marks.get("solution"))
+        out["hidden" if graded else "student"] += seconds
+        if graded:
+            out["graded"].append({"grade_id": marks.get("grade_id", "?"), "seconds": seconds})
     return out
+
+
+def per_test(tests) -> dict[str, float]:
+    """Mean seconds of each graded cell over the class, from ``{"grade_id", "seconds"}``
+    records (a results.json test, an autograded cell)."""
+    seen: dict[str, list[float]] = {}
+    for t in tests:
+        seen.setdefault(str(t["grade_id"]), []).append(float(t["seconds"]))
+    return {k: statistics.fmean(v) for k, v in seen.items()}
 
 
 def _time(stamp: str) -> dt.datetime:
@@ -272,6 +294,23 @@ def sandbox_start(assignment: str, course: Course, repeats: int = 3) -> tuple[fl
     return statistics.median(times), mode
 
 
+def grader_start(assignment: str, repeats: int = 3) -> float:
+    """Median seconds for a fresh grading process to start, import and warm up (torch,
+    Hypothesis, the assignment's grading.py): what each of our worker processes pays once."""
+    code = (
+        "from autograder.config import Course\n"
+        "from autograder.hidden import warm_up\n"
+        "from autograder.notebook import load_assignment\n"
+        f"warm_up(load_assignment(Course().source({assignment!r})))\n"
+    )
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, env=_env())
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
 def run_ours(assignment: str, submitted: Path, jobs: int, folder: Path) -> dict:
     out = folder / f"ours-{jobs}"
     start = time.monotonic()
@@ -292,6 +331,7 @@ def run_ours(assignment: str, submitted: Path, jobs: int, folder: Path) -> dict:
         "seconds": [s["seconds"] for s in students],
         "student_cells": [sum(c["seconds"] for c in s.get("cells", [])) for s in students],
         "hidden_cells": [sum(t["seconds"] for t in s.get("tests", [])) for s in students],
+        "per_test": per_test(t for s in students for t in s.get("tests", [])),
         "scores": {s["student_id"]: s["score"] for s in students},
         "isolation": students[0].get("isolation", "") if students else "",
     }
@@ -328,14 +368,16 @@ def compare(
             }
         result["kernel_start_s"] = kernel_start()
         result["sandbox_start_s"], result["isolation"] = sandbox_start(assignment, course)
+        result["grader_start_s"] = grader_start(assignment)
     result["load_after"] = os.getloadavg()[0]
     return result
 
 
 def breakdown(result: dict, jobs: int = 1) -> dict[str, dict[str, float]]:
-    """Where one submission's seconds go (medians over the class), for each grader."""
+    """Where one submission's seconds go (means over the class, so that the parts add up to
+    the total: wall seconds / submissions), for each grader."""
     run = result[f"jobs{jobs}"]
-    med = statistics.median
+    med = statistics.fmean
     nb, ours = run["nbgrader"], run["ours"]
     startup = med(nb["startup_file"]) if nb["startup_file"] else 0.0
     nb_cells, nb_hidden = med(nb["student_cells"]), med(nb["hidden_cells"])
@@ -344,6 +386,7 @@ def breakdown(result: dict, jobs: int = 1) -> dict[str, dict[str, float]]:
     our_total = run["ours_s"]
     our_cells, our_hidden = med(ours["student_cells"]), med(ours["hidden_cells"])
     sandbox = result["sandbox_start_s"]
+    warm = result.get("grader_start_s", 0.0) / result["submissions"]
     return {
         "nbgrader": {
             "kernel start": kernel,
@@ -357,7 +400,8 @@ def breakdown(result: dict, jobs: int = 1) -> dict[str, dict[str, float]]:
             "sandbox and kernel start": sandbox,
             "student cells": our_cells,
             "hidden tests (in the grader)": our_hidden,
-            "grader's own work (rest)": our_total - sandbox - our_cells - our_hidden,
+            "grader process start, imports, warm-up (once per process; its share)": warm,
+            "grader's own work (rest)": our_total - sandbox - our_cells - our_hidden - warm,
             "total": our_total,
         },
     }

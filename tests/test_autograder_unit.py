@@ -10,14 +10,9 @@ import pytest
 
 from autograder import harness, protocol
 from autograder.check import make_submission
-from autograder.notebook import (
-    BadNotebook,
-    hidden_part,
-    load_assignment,
-    plan_cells,
-    read_submission,
-)
+from autograder.notebook import BadNotebook, hidden_part, load_assignment
 from autograder.static import scan
+from autograder.submission import plan_cells, read_submission
 
 TOY = Path(__file__).parent / "fixtures" / "course" / "solutions" / "add" / "add.ipynb"
 

@@ -18,8 +18,10 @@ import pytest
 from autograder.check import configuration_problems, make_submission
 from autograder.config import ConfigError
 from autograder.feedback import feedback_html
-from autograder.notebook import WrittenCell, load_assignment, read_submission, written_answers
-from autograder.results import PENDING, grades_csv, schema, with_totals
+from autograder.lms import grades_csv
+from autograder.notebook import WrittenCell, load_assignment, written_answers
+from autograder.results import PENDING, schema, with_totals
+from autograder.submission import read_submission
 
 REPO = Path(__file__).resolve().parents[1]
 WRITTEN = Path(__file__).parent / "fixtures" / "written"

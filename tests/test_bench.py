@@ -120,6 +120,7 @@ def fake_comparison() -> dict:
             "scores": scores,
             "failed_cells": {"student01": {"test_a": "AssertionError: no"}},
             "seconds": [wall / 2, wall / 2],
+            "per_test": {"test_a": hidden / 4, "test_b": hidden * 3 / 4},
         }
 
     return {
@@ -161,6 +162,8 @@ def test_nbgrader_comparison_report_is_well_formed():
     assert check_tables(lines) == 2
     assert "| 1 | 10.00 | 6.00 | 0.60 | 90 40 | 90 42 |" in lines
     assert any("student01: test_a" in line for line in lines)
+    slowest = next(line for line in lines if line.startswith("Slowest graded cells"))
+    assert "ours: `test_b` 2.25 s, `test_a` 0.75 s" in slowest
     target = bench.nbgrader_target(result)
     assert (target.measured, target.met) == ("1.10x", False)  # the worse --jobs counts
     assert "--jobs 1: 0.60x, --jobs 2: 1.10x" in target.why
@@ -194,7 +197,11 @@ def test_cell_seconds_and_errors_of_an_autograded_notebook(tmp_path):
     }
     path = tmp_path / "a.ipynb"
     path.write_text(__import__("json").dumps(nb))
-    assert cell_seconds(path) == {"student": 0.5, "hidden": 2.25}
+    assert cell_seconds(path) == {
+        "student": 0.5,
+        "hidden": 2.25,
+        "graded": [{"grade_id": "test_x", "seconds": 2.25}, {"grade_id": "test_y", "seconds": 0.0}],
+    }
     assert failed_cells(path) == {
         "test_x": "AssertionError: wrong",
         "test_y": "stderr: UserWarning: padding\n",
@@ -203,21 +210,24 @@ def test_cell_seconds_and_errors_of_an_autograded_notebook(tmp_path):
 
 @pytest.mark.slow
 def test_nbgrader_autogrades_a_submission_offline(tmp_path):
-    """nbgrader's own autograde runs here on one conv solution, with the hidden tests put
-    back into its kernel and the grader's names given to that kernel: every graded cell
-    runs (the seconds it reports are of real hidden tests), and the score is nbgrader's."""
+    """nbgrader's own autograde runs here on conv's solution and first mutant, with the
+    hidden tests put back into its kernel and the grader's names given to that kernel:
+    every graded cell runs (the seconds it reports are of real hidden tests), the solution
+    gets every point (no hidden test errs or warns), and the mutant loses, all or nothing,
+    each cell it is known to fail."""
+    from autograder.check import load_variant
     from autograder.config import Course
     from autograder.notebook import load_assignment
     from bench.nbgrader_compare import make_class, nbgrader_course, run_nbgrader
 
     course = Course()
-    submitted = make_class("conv", 1, tmp_path, course)
+    submitted = make_class("conv", 2, tmp_path, course)
     generated = nbgrader_course("conv", tmp_path / "generated", course, 120)
     run = run_nbgrader("conv", submitted, 1, tmp_path, generated, course)
-    assert run["hidden_cells"][0] > 0 and len(run["startup_file"]) == 1
-    # No hidden test ended in an error; what nbgrader scores 0 is a cell with a warning
-    # on stderr (from the grader's torch oracle), and the score says so.
-    failed = run["failed_cells"]["student00"]
-    assert all(why.startswith("stderr:") for why in failed.values()), failed
+    assert min(run["hidden_cells"]) > 0 and len(run["startup_file"]) == 2
     points = {c.grade_id: c.points for c in load_assignment(course.source("conv")).graded}
-    assert run["scores"]["student00"] == sum(points.values()) - sum(points[g] for g in failed)
+    assert run["failed_cells"]["student00"] == {}
+    assert run["scores"]["student00"] == sum(points.values())
+    failed = run["failed_cells"]["student01"]
+    assert set(load_variant(course.mutants("conv")[0])["FAILS"]) <= set(failed), failed
+    assert run["scores"]["student01"] == sum(points.values()) - sum(points[g] for g in failed)

@@ -10,7 +10,7 @@ import pytest
 
 from autograder.check import make_submission
 from autograder.checks import Checks
-from autograder.sandbox import SandboxFault
+from autograder.faults import SandboxFault
 
 COURSE = Path(__file__).parent / "fixtures" / "course"
 

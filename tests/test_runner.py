@@ -7,8 +7,8 @@ import types
 import pytest
 
 from autograder.config import Limits
+from autograder.faults import SandboxFault
 from autograder.runner import MAX_RESTARTS, Runner
-from autograder.sandbox import SandboxFault
 
 
 class FakeSandbox:

@@ -22,14 +22,11 @@ from pathlib import Path
 import pytest
 
 from autograder.cgroup import support as cgroup_support
-from autograder.sandbox import (
-    COURSE_DIR,
-    Limits,
-    Sandbox,
-    SandboxFault,
-    covered_paths,
-    isolation_mode,
-)
+from autograder.config import COURSE_DIR, Limits
+from autograder.faults import SandboxFault
+from autograder.isolation import isolation_mode
+from autograder.mounts import covered_paths
+from autograder.sandbox import Sandbox
 
 FORBIDDEN = ["torch", "torchvision", "scipy", "cv2", "skimage"]
 UID = 61000 + 64 * (os.getpid() % 40 + 8) + 63  # a slot no grading run of this test session uses
@@ -380,11 +377,13 @@ def test_masks_leave_kept_directories_under_tmp_visible(tmp_path, monkeypatch):
     monkeypatch.setattr(sandbox_module, "kept_paths", lambda: [*real_kept(), str(kept)])
     box = start(masks={str(target): b"# masked\n"})
     try:
-        got = call(box, f"""
+        got = call(
+            box,
+            f"""
 def f():
     return [open({str(kept / "data.txt")!r}).read(), open({str(target)!r}).read()]
-""")
+""",
+        )
     finally:
         box.kill()
     assert got == ["still here", "# masked\n"]
-

@@ -1,5 +1,8 @@
 """The class list in and the grades out: nbgrader's student records <-> an LMS.
 
+``grades.csv`` (:func:`grades_csv`) is written here for ``autograder grade`` and read back
+here for the exports.
+
 ``autograder roster <csv> <course_dir>``: each row (``id`` plus any of ``first_name``,
 ``last_name``, ``email``, ``lms_user_id``) becomes or updates a student record in the
 course's nbgrader gradebook (``<course_dir>/gradebook.db``, nbgrader's ``Gradebook`` API),

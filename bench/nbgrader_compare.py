@@ -377,14 +377,14 @@ def breakdown(result: dict, jobs: int = 1) -> dict[str, dict[str, float]]:
     """Where one submission's seconds go (means over the class, so that the parts add up to
     the total: wall seconds / submissions), for each grader."""
     run = result[f"jobs{jobs}"]
-    med = statistics.fmean
+    mean = statistics.fmean
     nb, ours = run["nbgrader"], run["ours"]
-    startup = med(nb["startup_file"]) if nb["startup_file"] else 0.0
-    nb_cells, nb_hidden = med(nb["student_cells"]), med(nb["hidden_cells"])
+    startup = mean(nb["startup_file"]) if nb["startup_file"] else 0.0
+    nb_cells, nb_hidden = mean(nb["student_cells"]), mean(nb["hidden_cells"])
     nb_total = run["nbgrader_s"]
     kernel = result["kernel_start_s"]
     our_total = run["ours_s"]
-    our_cells, our_hidden = med(ours["student_cells"]), med(ours["hidden_cells"])
+    our_cells, our_hidden = mean(ours["student_cells"]), mean(ours["hidden_cells"])
     sandbox = result["sandbox_start_s"]
     warm = result.get("grader_start_s", 0.0) / result["submissions"]
     return {

@@ -98,9 +98,25 @@ def user_pids(name: str) -> list[int]:
     return pids
 
 
-def stop_user_processes(name: str, grace: float = 5.0) -> list[int]:
-    """SIGTERM, then SIGKILL, what is left of this user's processes; returns what was found."""
-    found = user_pids(name)
+def describe_process(pid: int) -> str:
+    """``pid (command line)``, for a message that says what was left running."""
+    try:
+        cmdline = (Path("/proc") / str(pid) / "cmdline").read_bytes()
+    except OSError:
+        return str(pid)
+    command = cmdline.replace(b"\0", b" ").decode(errors="replace").strip()
+    return f"{pid} ({command[:200]})"
+
+
+def stop_user_processes(name: str, grace: float = 5.0, settle: float = 0.0) -> list[str]:
+    """SIGTERM, then SIGKILL, what is left of this user's processes; returns what was found
+    (``pid (command line)``). ``settle``: seconds first given to processes already on their
+    way out (a kernel or a terminal's shell whose server has just shut down) to end by
+    themselves; only what is still there after that counts as left behind."""
+    deadline = time.monotonic() + settle
+    while user_pids(name) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    found = [describe_process(pid) for pid in user_pids(name)]
     for sig in (signal.SIGTERM, signal.SIGKILL):
         for pid in user_pids(name):
             try:

@@ -47,6 +47,11 @@ from hub.course import (
 )
 from hub.install import install, make_course_exchange, make_exchange
 
+#: Seconds a user's processes get, once the hub has exited, to end by themselves (a kernel or
+#: a terminal's shell the single-user server shut down on its way out) before any of them
+#: counts as left behind.
+LEFTOVER_SETTLE = 5.0
+
 
 class LocalHub:
     """A JupyterHub run as a child process group, with the users it needs."""
@@ -147,9 +152,10 @@ class LocalHub:
     def log_tail(self, chars: int = 4000) -> str:
         return self.log_path.read_text(errors="replace")[-chars:] if self.log_path.exists() else ""
 
-    def stop(self) -> list[int]:
+    def stop(self) -> list[str]:
         """Stop the hub (it stops the servers and the proxy), then anything left; returns
-        the ids of user processes that were still there after the hub exited."""
+        the user processes (``pid (command line)``) still there LEFTOVER_SETTLE seconds
+        after the hub exited."""
         if self.process and self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
@@ -163,9 +169,9 @@ class LocalHub:
             except ProcessLookupError:
                 pass
         self._stop_proxy()
-        leftovers = []
+        leftovers: list[str] = []
         for name in self.users:
-            leftovers += stop_user_processes(name)
+            leftovers += stop_user_processes(name, settle=LEFTOVER_SETTLE)
         if not self.keep_users:
             for name in self.created:
                 remove_user(name)

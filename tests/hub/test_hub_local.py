@@ -98,3 +98,30 @@ def test_background_hub_stops_on_each_signal_and_says_what_it_reuses(hub_port, n
             )
     for name in users:
         assert not user_pids(name) and not user_exists(name)
+
+
+def test_leftovers_are_what_outlives_the_settle_time(needs_root):
+    """A user process still on its way out when the hub exits (a terminal's shell, a kernel)
+    is not left behind; one still running after the settle time is, and is killed."""
+    import pwd
+
+    from hub.course import create_user, remove_user, stop_user_processes
+
+    name = "settle-test"
+    create_user(name)
+    user = pwd.getpwnam(name)
+
+    def as_user(*argv: str) -> subprocess.Popen:
+        ids = [f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}", "--clear-groups"]
+        return subprocess.Popen(["setpriv", *ids, *argv])
+
+    try:
+        ending, staying = as_user("sleep", "1"), as_user("sleep", "120")
+        time.sleep(0.3)  # both running
+        assert len(user_pids(name)) == 2
+        leftovers = stop_user_processes(name, grace=5.0, settle=3.0)
+        assert leftovers == [f"{staying.pid} (sleep 120)"]
+        assert staying.wait(timeout=10) == -signal.SIGTERM and ending.wait(timeout=10) == 0
+        assert user_pids(name) == []
+    finally:
+        remove_user(name)
